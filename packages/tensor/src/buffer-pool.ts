@@ -1,0 +1,85 @@
+/**
+ * Size-keyed pool of storage buffers. Sizes round up to 1/8 of their power of two so that tensors of nearly the same
+ * size share buckets. A buffer released while the open command encoder may still read it is parked until that
+ * encoder is submitted: kernels recorded later in the same encoder may reuse it (dispatches are ordered), but a
+ * queue.writeBuffer upload may not, since it would land before the encoder runs.
+ */
+export const STORAGE_USAGE = 0x80 /* STORAGE */ | 0x04 /* COPY_SRC */ | 0x08; /* COPY_DST */
+
+export function bucketSize(bytes: number): number {
+  if (bytes <= 256) return 256;
+  const p = 2 ** Math.floor(Math.log2(bytes));
+  const step = Math.max(256, p / 8);
+  return Math.ceil(bytes / step) * step;
+}
+
+export class BufferPool {
+  private free = new Map<number, GPUBuffer[]>();
+  private parked: GPUBuffer[] = [];
+  private freeBytes = 0;
+  /** Bytes in live buffers handed out and not yet released. */
+  liveBytes = 0;
+  created = 0;
+  reused = 0;
+
+  constructor(
+    private device: GPUDevice,
+    private maxFreeBytes = 1 << 30,
+  ) {}
+
+  acquire(bytes: number, forUpload: boolean, label: string): GPUBuffer {
+    const size = bucketSize(bytes);
+    let buf = this.free.get(size)?.pop();
+    if (buf) {
+      this.freeBytes -= size;
+    } else if (!forUpload) {
+      const i = this.parked.findIndex((b) => b.size === size);
+      if (i >= 0) buf = this.parked.splice(i, 1)[0];
+    }
+    if (buf) {
+      this.reused++;
+    } else {
+      buf = this.device.createBuffer({ size, usage: STORAGE_USAGE, label });
+      this.created++;
+    }
+    this.liveBytes += size;
+    return buf;
+  }
+
+  release(buf: GPUBuffer, encoderOpen: boolean): void {
+    this.liveBytes -= buf.size;
+    if (encoderOpen) {
+      this.parked.push(buf);
+      return;
+    }
+    this.toFree(buf);
+  }
+
+  /** The encoder that might read parked buffers has been submitted: uploads may use them now. */
+  submitted(): void {
+    for (const b of this.parked) this.toFree(b);
+    this.parked = [];
+  }
+
+  private toFree(buf: GPUBuffer): void {
+    if (this.freeBytes + buf.size > this.maxFreeBytes) {
+      buf.destroy();
+      return;
+    }
+    let list = this.free.get(buf.size);
+    if (!list) this.free.set(buf.size, (list = []));
+    list.push(buf);
+    this.freeBytes += buf.size;
+  }
+
+  /** Destroy every pooled buffer that is not in use. */
+  trim(): void {
+    for (const list of this.free.values()) for (const b of list) b.destroy();
+    this.free.clear();
+    this.freeBytes = 0;
+  }
+
+  stats(): { liveBytes: number; freeBytes: number; created: number; reused: number } {
+    return { liveBytes: this.liveBytes, freeBytes: this.freeBytes, created: this.created, reused: this.reused };
+  }
+}
