@@ -1,0 +1,26 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import type { Test } from 'tap';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** The shared third-party material (fixtures, vocab, images): $CLEARCLIP_SHARED, else ../shared beside the repo. */
+export const sharedDir = process.env.CLEARCLIP_SHARED ? path.resolve(process.env.CLEARCLIP_SHARED) : path.resolve(repoRoot, '../shared');
+
+export function sharedPath(...parts: string[]): string {
+  return path.join(sharedDir, ...parts);
+}
+
+/**
+ * A path under the shared folder, or null when it is missing. In CI (CI=true) a missing file fails the test;
+ * elsewhere it is a clearly reported skip.
+ */
+export function requireShared(t: Test, ...parts: string[]): string | null {
+  const p = sharedPath(...parts);
+  if (existsSync(p)) return p;
+  const msg = `shared material missing: ${p} (set CLEARCLIP_SHARED to the folder holding fixtures/, vocab/, images/)`;
+  if (process.env.CI === 'true') t.fail(msg);
+  else t.skip(msg);
+  return null;
+}
