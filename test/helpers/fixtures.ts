@@ -21,6 +21,6 @@ export function requireShared(t: Test, ...parts: string[]): string | null {
   if (existsSync(p)) return p;
   const msg = `shared material missing: ${p} (set CLEARCLIP_SHARED to the folder holding fixtures/, vocab/, images/)`;
   if (process.env.CI === 'true') t.fail(msg);
-  else t.skip(msg);
+  else t.comment(`SKIP: ${msg}`);
   return null;
 }

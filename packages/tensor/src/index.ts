@@ -6,4 +6,5 @@ export { GpuError, DeviceLostError, SETUP_HINT } from './errors.js';
 export { registerKernelSource, preloadKernels, kernelSource, specialize, type Defines } from './kernel-source.js';
 export { grid1d, params, ceilDiv } from './ops/grid.js';
 export { add, mul, scale } from './ops/elementwise.js';
+export { gatherRows } from './ops/gather.js';
 export * as reference from './reference/index.js';

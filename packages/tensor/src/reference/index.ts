@@ -1,1 +1,2 @@
 export * from './elementwise.js';
+export * from './gather.js';
