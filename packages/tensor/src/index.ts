@@ -7,4 +7,10 @@ export { registerKernelSource, preloadKernels, kernelSource, specialize, type De
 export { grid1d, params, ceilDiv } from './ops/grid.js';
 export { add, mul, scale } from './ops/elementwise.js';
 export { gatherRows } from './ops/gather.js';
+export { softmax } from './ops/softmax.js';
+export { layerNorm } from './ops/layernorm.js';
+export { l2Normalize } from './ops/l2normalize.js';
+export { argmax, max } from './ops/max.js';
+export { patchEmbed } from './ops/patch-embed.js';
+export { cast } from './ops/cast.js';
 export * as reference from './reference/index.js';

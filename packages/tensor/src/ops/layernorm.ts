@@ -1,0 +1,32 @@
+import type { Tensor } from '../tensor.js';
+import { isFloat } from '../dtype.js';
+import { shapeStr } from '../shape.js';
+import { grid1d, params } from './grid.js';
+import { rowsOf } from './rows.js';
+
+/**
+ * LayerNorm over the last axis: (x - mean) / sqrt(var + eps) * gamma + beta, biased variance (PyTorch).
+ * gamma and beta are [D] (D = x's last dimension) and may be f32 or f16 independently of x.
+ */
+export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps = 1e-5): Tensor {
+  const { rows, cols } = rowsOf('layerNorm', x);
+  for (const [name, p] of [['gamma', gamma], ['beta', beta]] as const) {
+    if (p.rank !== 1 || p.shape[0] !== cols) {
+      throw new Error(`layerNorm: ${name} has shape ${shapeStr(p.shape)}, expected [${cols}] (the last dimension of x ${shapeStr(x.shape)})`);
+    }
+    if (!isFloat(p.dtype)) throw new Error(`layerNorm: ${name} must be f32 or f16, got ${p.dtype}`);
+  }
+  if (gamma.dtype !== beta.dtype) throw new Error(`layerNorm: gamma (${gamma.dtype}) and beta (${beta.dtype}) dtypes differ`);
+  if (!(eps >= 0) || !Number.isFinite(eps)) throw new Error(`layerNorm: eps must be a finite number >= 0, got ${eps}`);
+  const out = x.device.empty(x.shape, x.dtype, 'layerNorm');
+  x.device.dispatch({
+    kernel: 'layernorm',
+    defines: { T: x.dtype, P: gamma.dtype },
+    uniforms: params([{ u: rows }, { u: cols }, { f: eps }, { u: 0 }]),
+    inputs: [x, gamma, beta],
+    outputs: [out],
+    workgroups: grid1d(rows),
+    label: 'layerNorm',
+  });
+  return out;
+}
