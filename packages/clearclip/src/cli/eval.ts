@@ -1,0 +1,235 @@
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { RgbImage } from '../image/types.js';
+import { convertCocoObject } from '../eval/coco-object.js';
+import { DATASET_NAMES, isDatasetName } from '../eval/datasets.js';
+import { mergeShards } from '../eval/merge.js';
+import type { ProgressOptions } from '../eval/progress.js';
+import { terminalReport, writeOutcome } from '../eval/report.js';
+import { runEval } from '../eval/run.js';
+import { resolveSettings, type EvalSettings, type SegmenterFactory, type SettingsOverrides } from '../eval/settings.js';
+import { parseShard, type Shard } from '../eval/shard.js';
+
+export interface EvalCliDeps {
+  segmenterFactory: SegmenterFactory;
+  /** Where the report goes (default process.stdout); progress and errors go to `stderr`. */
+  stdout?: NodeJS.WritableStream;
+  stderr?: NodeJS.WritableStream & { isTTY?: boolean };
+  readImage?: (file: string) => Promise<RgbImage>;
+  progress?: ProgressOptions | false;
+}
+
+class UsageError extends Error {}
+
+export const EVAL_USAGE = `usage: clearclip eval --dataset NAME --data-root DIR [--work-dir DIR] [--shard i/n] [options]
+       clearclip eval merge DIR... [--work-dir DIR]
+
+datasets: ${DATASET_NAMES.join(', ')}
+
+Every default below is the dataset's upstream value (ClearCLIP configs/cfg_<dataset>.py):
+  --img-dir DIR            images, relative to --data-root
+  --ann-dir DIR            label maps, relative to --data-root
+  --split FILE|none        split file relative to --data-root; 'none' scans --img-dir
+  --img-suffix S           e.g. .jpg, _leftImg8bit.png
+  --seg-map-suffix S       e.g. .png, _gtFine_labelTrainIds.png
+  --reduce-zero-label B    true|false (label 0 ignored, others shifted down)
+  --ignore-index N         default 255
+  --classes FILE           prompt file: one class per line, comma-separated synonyms
+  --preset NAME            default clearclip
+  --model NAME             backbone for the segmenter factory
+  --weights PATH           weights for the segmenter factory
+  --prob-thd X             pixels below this class probability become class 0
+  --logit-scale X          default 50
+  --slide-crop N           sliding-window crop (0 = whole image)
+  --slide-stride N         default 224
+  --resize LONG,SHORT      MMSeg Resize scale with keep_ratio, default 2048,448
+  --keep-ratio B           default true
+  --limit N                only the first N images of this shard (smoke runs; not mergeable)
+  --shard i/n              evaluate images i, i+n, i+2n, ... of the sorted list (0-based)
+  --work-dir DIR           default work_dirs/eval/<dataset>[/shard-i-of-n]
+  --no-progress            no progress output
+`;
+
+function num(flag: string, v: string | undefined, int = false): number | undefined {
+  if (v === undefined) return undefined;
+  const x = Number(v);
+  if (v.trim() === '' || !Number.isFinite(x) || (int && !Number.isInteger(x))) throw new UsageError(`--${flag} expects ${int ? 'an integer' : 'a number'}, got '${v}'`);
+  return x;
+}
+
+function bool(flag: string, v: string | undefined): boolean | undefined {
+  if (v === undefined) return undefined;
+  if (/^(true|1|yes)$/i.test(v)) return true;
+  if (/^(false|0|no)$/i.test(v)) return false;
+  throw new UsageError(`--${flag} expects true or false, got '${v}'`);
+}
+
+const EVAL_OPTIONS = {
+  dataset: { type: 'string' }, 'data-root': { type: 'string' }, 'work-dir': { type: 'string' }, shard: { type: 'string' },
+  limit: { type: 'string' }, 'img-dir': { type: 'string' }, 'ann-dir': { type: 'string' }, split: { type: 'string' },
+  'img-suffix': { type: 'string' }, 'seg-map-suffix': { type: 'string' }, 'reduce-zero-label': { type: 'string' },
+  'ignore-index': { type: 'string' }, classes: { type: 'string' }, preset: { type: 'string' }, model: { type: 'string' },
+  weights: { type: 'string' }, 'prob-thd': { type: 'string' }, 'logit-scale': { type: 'string' }, 'slide-crop': { type: 'string' },
+  'slide-stride': { type: 'string' }, resize: { type: 'string' }, 'keep-ratio': { type: 'string' },
+  'no-progress': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+} as const;
+
+export interface ParsedEvalArgs {
+  settings: EvalSettings;
+  shard: Shard | undefined;
+  limit: number | undefined;
+  workDir: string;
+  progress: boolean;
+}
+
+export function parseEvalArgs(argv: string[]): ParsedEvalArgs | 'help' {
+  let v;
+  try {
+    ({ values: v } = parseArgs({ args: argv, options: EVAL_OPTIONS, allowPositionals: false, strict: true }));
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (v.help) return 'help';
+  if (!v.dataset) throw new UsageError('--dataset is required');
+  if (!isDatasetName(v.dataset)) throw new UsageError(`unknown dataset '${v.dataset}'; expected one of ${DATASET_NAMES.join(', ')}`);
+  if (!v['data-root']) throw new UsageError('--data-root is required');
+  let resizeScale: [number, number] | undefined;
+  if (v.resize !== undefined) {
+    const parts = v.resize.split(/[,x]/).map((p) => num('resize', p, true)!);
+    if (parts.length !== 2) throw new UsageError(`--resize expects LONG,SHORT, got '${v.resize}'`);
+    resizeScale = [parts[0], parts[1]];
+  }
+  const o: SettingsOverrides = {
+    imgDir: v['img-dir'], annDir: v['ann-dir'],
+    splitFile: v.split === undefined ? undefined : v.split === 'none' ? null : v.split,
+    imgSuffix: v['img-suffix'], segMapSuffix: v['seg-map-suffix'], reduceZeroLabel: bool('reduce-zero-label', v['reduce-zero-label']),
+    ignoreIndex: num('ignore-index', v['ignore-index'], true), classesPath: v.classes, preset: v.preset, model: v.model, weights: v.weights,
+    probThd: num('prob-thd', v['prob-thd']), logitScale: num('logit-scale', v['logit-scale']), slideCrop: num('slide-crop', v['slide-crop'], true),
+    slideStride: num('slide-stride', v['slide-stride'], true), resizeScale, keepRatio: bool('keep-ratio', v['keep-ratio']),
+  };
+  for (const k of Object.keys(o) as (keyof SettingsOverrides)[]) if (o[k] === undefined) delete o[k];
+  let shard: Shard | undefined;
+  try {
+    shard = v.shard === undefined ? undefined : parseShard(v.shard);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const limit = num('limit', v.limit, true);
+  if (limit !== undefined && limit < 1) throw new UsageError(`--limit must be at least 1, got ${limit}`);
+  let settings: EvalSettings;
+  try {
+    settings = resolveSettings(v.dataset, v['data-root'], o);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const workDir = path.resolve(v['work-dir'] ?? path.join('work_dirs', 'eval', settings.dataset, shard && shard.count > 1 ? `shard-${shard.index}-of-${shard.count}` : ''));
+  return { settings, shard, limit, workDir, progress: !v['no-progress'] };
+}
+
+async function guarded(stderr: NodeJS.WritableStream, usage: string, f: () => Promise<number>): Promise<number> {
+  try {
+    return await f();
+  } catch (e) {
+    if (e instanceof UsageError) {
+      stderr.write(`clearclip: ${e.message}\n\n${usage}`);
+      return 2;
+    }
+    stderr.write(`clearclip: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
+/** `clearclip eval ...` (and `clearclip eval merge ...`); returns the exit code. */
+export async function evalCli(argv: string[], deps: EvalCliDeps): Promise<number> {
+  if (argv[0] === 'merge') return mergeCli(argv.slice(1), deps);
+  const stdout = deps.stdout ?? process.stdout;
+  const stderr = deps.stderr ?? process.stderr;
+  return guarded(stderr, EVAL_USAGE, async () => {
+    const a = parseEvalArgs(argv);
+    if (a === 'help') {
+      stdout.write(EVAL_USAGE);
+      return 0;
+    }
+    const segmenter = await deps.segmenterFactory(a.settings);
+    try {
+      const progress = a.progress === false || deps.progress === false ? false : { stream: stderr, ...deps.progress };
+      const outcome = await runEval(a.settings, { segmenter, shard: a.shard, limit: a.limit, readImage: deps.readImage, progress });
+      const files = await writeOutcome(a.workDir, outcome);
+      stdout.write(terminalReport(outcome));
+      stdout.write(`${outcome.imageIds.length} images in ${outcome.seconds.toFixed(1)} s (${(outcome.imageIds.length / Math.max(outcome.seconds, 1e-9)).toFixed(2)} img/s); wrote ${files.map((f) => path.basename(f)).join(', ')} to ${a.workDir}\n`);
+    } finally {
+      await segmenter.dispose?.();
+    }
+    return 0;
+  });
+}
+
+export const MERGE_USAGE = `usage: clearclip eval merge DIR... [--work-dir DIR]
+Each DIR holds a shard's areas.json, or has one sub-folder per shard. Writes the merged results.json, .csv, .md
+(default work dir: work_dirs/eval/<dataset>-merged).
+`;
+
+/** `clearclip eval merge DIR...`: sums shard areas into the metrics of one full run. */
+export async function mergeCli(argv: string[], deps: Pick<EvalCliDeps, 'stdout' | 'stderr'> = {}): Promise<number> {
+  const stdout = deps.stdout ?? process.stdout;
+  const stderr = deps.stderr ?? process.stderr;
+  return guarded(stderr, MERGE_USAGE, async () => {
+    let parsed;
+    try {
+      parsed = parseArgs({ args: argv, options: { 'work-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    if (parsed.values.help) {
+      stdout.write(MERGE_USAGE);
+      return 0;
+    }
+    if (!parsed.positionals.length) throw new UsageError('give the shard folders to merge');
+    const outcome = await mergeShards(parsed.positionals);
+    const workDir = path.resolve(parsed.values['work-dir'] ?? path.join('work_dirs', 'eval', `${outcome.settings.dataset}-merged`));
+    await writeOutcome(workDir, outcome);
+    stdout.write(terminalReport(outcome));
+    stdout.write(`merged ${outcome.mergedFrom?.length} shard(s), ${outcome.imageIds.length} images; wrote results to ${workDir}\n`);
+    return 0;
+  });
+}
+
+export const CONVERT_USAGE = `usage: clearclip convert-coco-object --data-root DIR [--out-dir DIR] [--split train2017 --split val2017] [--nproc N]
+Writes annotations/<split>/<name>_instanceTrainIds.png (COCO-Object labels) from COCO-Stuff164k's raw maps.
+`;
+
+/** `clearclip convert-coco-object`: upstream's datasets/cvt_coco_object.py. */
+export async function convertCocoObjectCli(argv: string[], deps: Pick<EvalCliDeps, 'stdout' | 'stderr'> = {}): Promise<number> {
+  const stdout = deps.stdout ?? process.stdout;
+  const stderr = deps.stderr ?? process.stderr;
+  return guarded(stderr, CONVERT_USAGE, async () => {
+    let v;
+    try {
+      ({ values: v } = parseArgs({
+        args: argv,
+        options: { 'data-root': { type: 'string' }, 'out-dir': { type: 'string' }, split: { type: 'string', multiple: true }, nproc: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+        strict: true,
+      }));
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    if (v.help) {
+      stdout.write(CONVERT_USAGE);
+      return 0;
+    }
+    if (!v['data-root']) throw new UsageError('--data-root is required');
+    const concurrency = num('nproc', v.nproc, true);
+    let last = 0;
+    const r = await convertCocoObject({
+      dataRoot: v['data-root'], outDir: v['out-dir'], splits: v.split, concurrency,
+      onFile: (done, total) => {
+        if (done === total || done - last >= 1000) {
+          last = done;
+          stderr.write(`convert-coco-object ${done}/${total}\n`);
+        }
+      },
+    });
+    stdout.write(`converted ${Object.entries(r.converted).map(([s, n]) => `${n} ${s}`).join(', ')} label maps into ${r.outDir}/annotations\n`);
+    return 0;
+  });
+}
