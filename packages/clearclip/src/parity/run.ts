@@ -1,0 +1,176 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { type GpuDevice, type FloatDType, type Tensor } from '@clearclip/tensor';
+import { SafetensorsFile } from '@clearclip/tensor/safetensors';
+import { CLIP, ClipTokenizer } from '@clearclip/vit';
+import { convertCheckpoint } from '@clearclip/weights-tools';
+import { parseClassFile } from '../classes.js';
+import { DecomposedBlock, UPSTREAM_MODEL_TYPES, type LastBlockForm } from '../last-block.js';
+import { queryFeatures } from '../queries.js';
+import { slideInference, type SlideResult } from '../segment.js';
+import { normalizeToNchw } from '../image/index.js';
+import { type ParityRow, compareExact, compareFloat } from './compare.js';
+import { tolerances } from './tolerances.js';
+
+export interface ParityOptions {
+  dtype?: FloatDType;
+  /** CLIP's BPE vocabulary; default: ../../vocab/bpe_simple_vocab_16e6.txt.gz from the fixture folder. */
+  vocab?: string;
+  /** Only tensors whose name matches. */
+  only?: RegExp;
+  onRow?: (row: ParityRow) => void;
+}
+
+type Settings = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** "ClearCLIP.noresid" -> the decomposed block form upstream runs for that model_type and ignore_residual. */
+function formOf(variant: string, resid: boolean): LastBlockForm {
+  const attention = UPSTREAM_MODEL_TYPES[variant];
+  if (!attention) throw new Error(`unknown upstream model_type "${variant}"`);
+  return { attention, residual: resid, ffn: resid };
+}
+
+/**
+ * Recompute every tensor of a fixture folder (open_clip_config.json, open_clip_model.safetensors, reference.safetensors,
+ * settings.json) that the project can compute, by the fixture README's naming rules, through the same
+ * convert-and-load path a user takes.
+ */
+export async function runParity(dev: GpuDevice, dir: string, opts: ParityOptions = {}): Promise<ParityRow[]> {
+  const dtype = opts.dtype ?? 'f32';
+  const tol = tolerances(dtype);
+  const settings: Settings = JSON.parse(await readFile(path.join(dir, 'settings.json'), 'utf8'));
+  const ref = await SafetensorsFile.open(path.join(dir, 'reference.safetensors'));
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'clearclip-parity-'));
+  const rows: ParityRow[] = [];
+  const emit = (r: ParityRow) => {
+    rows.push(r);
+    opts.onRow?.(r);
+  };
+  try {
+    const runtime = path.join(tmp, `model-${dtype}.safetensors`);
+    await convertCheckpoint({ input: path.join(dir, 'open_clip_model.safetensors'), output: runtime, dtype, config: path.join(dir, 'open_clip_config.json') });
+    const clip = await CLIP.load(dev, runtime);
+    const vocab = opts.vocab ?? path.resolve(dir, '../../vocab/bpe_simple_vocab_16e6.txt.gz');
+    let tokenizer: ClipTokenizer | null = null;
+    const tok = async () => (tokenizer ??= await ClipTokenizer.fromBpeGz(vocab));
+    const f32 = (n: string) => ref.readFloat32(n);
+    const i32 = (n: string) => ref.readInt32(n);
+    const read = async (t: Tensor) => {
+      const v = await t.readFloat();
+      t.dispose();
+      return v;
+    };
+    const lastBlock = clip.visual.blocks.at(-1)!;
+
+    // Vision tower runs, once per input size, collecting every intermediate the fixture may hold.
+    const visionRuns = new Map<string, Map<string, Float32Array>>();
+    const visionRun = async (size: string): Promise<Map<string, Float32Array>> => {
+      let m = visionRuns.get(size);
+      if (m) return m;
+      m = new Map();
+      const input = ref.entry(`vision.input_${size}`);
+      const img = dev.tensor(await f32(input.name), input.shape, 'f32', input.name);
+      const pending: [string, Promise<Float32Array>][] = [];
+      const grab = (name: string) => (x: Tensor) => pending.push([name, x.readFloat()]);
+      const pooled = clip.visual.encodeImage(img, { onEmbed: grab('embed'), onLnPre: grab('ln_pre'), onBlock: (i, x) => grab(`block${i}`)(x) });
+      pending.push(['pooled', read(pooled)]);
+      for (const [k, p] of pending) m.set(k, await p);
+      img.dispose();
+      visionRuns.set(size, m);
+      return m;
+    };
+
+    const segRuns = new Map<string, SlideResult>();
+    const seg = settings.segmentation ?? {};
+    const segRun = async (key: string, form: LastBlockForm, outputSize: [number, number] | null): Promise<SlideResult> => {
+      let r = segRuns.get(key);
+      if (r) return r;
+      const spec = parseClassFile(seg.classes_file_contents, 'settings.segmentation.classes_file_contents');
+      const q = await queryFeatures(clip, await tok(), spec.queries, { cacheDir: null });
+      const inputEntry = ref.entry('seg.input');
+      const [, , H, W] = inputEntry.shape;
+      const block = new DecomposedBlock(lastBlock, form);
+      r = await slideInference(clip, block, await f32('seg.input'), [H, W], q, spec.queryClass, {
+        crop: seg.slide_crop,
+        stride: seg.slide_stride,
+        logitScale: seg.logit_scale,
+        probThd: seg.prob_thd,
+        outputSize: outputSize ?? undefined,
+        logits: true,
+      });
+      block.dispose();
+      segRuns.set(key, r);
+      return r;
+    };
+    const segForm = (): LastBlockForm => formOf(seg.model_type, !seg.ignore_residual);
+    // Pixels whose top-2 probability gap is tiny may flip under any rounding difference; the fixture counts them.
+    const nearTies = (): number => {
+      const st = settings.stats ?? {};
+      return dtype === 'f32' ? (st['seg.pixels_with_top2_gap_below_1e-4'] ?? 0) : (st['seg.pixels_with_top2_gap_below_1e-2'] ?? Math.ceil(0.01 * 200 * 300));
+    };
+
+    for (const name of ref.names().sort()) {
+      if (opts.only && !opts.only.test(name)) continue;
+      const e = ref.entry(name);
+      let m: RegExpMatchArray | null;
+      try {
+        if (name === 'tokens.ids' || name === 'text.ids') {
+          const strings: string[] = name === 'tokens.ids' ? settings.tokenizer.strings : settings.text_tower.prompts;
+          emit(compareExact(name, (await tok()).tokenize(strings, e.shape[1]), await i32(name)));
+        } else if (name === 'text.features') {
+          const ids = await i32('text.ids');
+          emit(compareFloat(name, await read(clip.encodeText(ids, e.shape[0])), await f32(name), tol.tower));
+        } else if (/^vision\.input_/.test(name) || name === 'seg.image_rgb') {
+          emit({ name, status: 'input' });
+        } else if ((m = name.match(/^vision\.(embed|ln_pre|block\d+|pooled)_(\w+)$/))) {
+          const got = (await visionRun(m[2])).get(m[1]);
+          emit(got ? compareFloat(name, got, await f32(name), tol.tower) : { name, status: 'not computed', note: `no ${m[1]} in this model` });
+        } else if ((m = name.match(/^vision\.pos_embed_(\d+)x(\d+)$/))) {
+          const t = clip.visual.positionEmbedding(Number(m[1]), Number(m[2]));
+          emit(compareFloat(name, await t.readFloat(), await f32(name), tol.tower));
+        } else if ((m = name.match(/^dense\.(\w+)\.(resid|noresid)_(\w+)$/))) {
+          const input = ref.entry(`vision.input_${m[3]}`);
+          const block = new DecomposedBlock(lastBlock, formOf(m[1], m[2] === 'resid'));
+          const img = dev.tensor(await f32(input.name), input.shape, 'f32', input.name);
+          const got = await read(clip.visual.encodeDense(img, { lastBlock: block }));
+          img.dispose();
+          block.dispose();
+          emit(compareFloat(name, got, await f32(name), tol.tower));
+        } else if (name === 'queries.features' || name === 'seg.query_features') {
+          const text = name === 'queries.features' ? settings.queries.classes_file_contents : seg.classes_file_contents;
+          const spec = parseClassFile(text, `settings ${name}`);
+          emit(compareFloat(name, await queryFeatures(clip, await tok(), spec.queries, { cacheDir: null }), await f32(name), tol.queries));
+        } else if (name === 'queries.class_index' || name === 'seg.query_index') {
+          const text = name === 'queries.class_index' ? settings.queries.classes_file_contents : seg.classes_file_contents;
+          emit(compareExact(name, parseClassFile(text).queryClass, await i32(name)));
+        } else if (name === 'seg.input') {
+          const [H, W] = ref.entry('seg.image_rgb').shape;
+          const rgb = await ref.readRaw('seg.image_rgb');
+          const pre = seg.data_preprocessor ?? {};
+          emit(compareFloat(name, normalizeToNchw({ width: W, height: H, data: rgb }, pre.mean, pre.std), await f32(name), 1e-6));
+        } else if ((m = name.match(/^seg(?:_([\w.]+))?\.(logits|probs|pred|pred_ori)$/))) {
+          let form = segForm();
+          if (m[1]) {
+            const [variant, r] = m[1].split('.');
+            form = formOf(variant, r === 'resid');
+          }
+          const ori: [number, number] | null = m[2] === 'pred_ori' ? seg['ori_shape_for_seg.pred_ori'] : seg['ori_shape_for_seg.logits'] ?? null;
+          const r = await segRun(`${m[1] ?? ''}|${ori}`, form, ori);
+          if (m[2] === 'logits') emit(compareFloat(name, r.logits!, await f32(name), tol.logits));
+          else if (m[2] === 'probs') emit(compareFloat(name, r.probs!, await f32(name), tol.probs));
+          else emit(compareExact(name, r.pred, await i32(name), nearTies(), 'near-tie pixels allowed'));
+        } else {
+          emit({ name, status: 'not computed', note: 'no rule for this name' });
+        }
+      } catch (err) {
+        emit({ name, status: 'fail', note: (err as Error).message.split('\n')[0] });
+      }
+    }
+    clip.dispose();
+  } finally {
+    await ref.close();
+    await rm(tmp, { recursive: true, force: true });
+  }
+  return rows;
+}

@@ -1,0 +1,2 @@
+export * from './window-merge.js';
+export * from './seg-postprocess.js';

@@ -1,0 +1,155 @@
+import { type Tensor, cast, l2Normalize, matmul, permute, resizeBilinear, slice } from '@clearclip/tensor';
+import type { CLIP } from '@clearclip/vit';
+import type { DecomposedBlock } from './last-block.js';
+import { windowMerge, type WindowGeometry } from './ops/window-merge.js';
+import { classRanges, segAccumulate, segProbs, type SegState } from './ops/seg-postprocess.js';
+import { slideGeometry, windowBatch } from './slide.js';
+
+export interface SlideOptions {
+  /** Window side in pixels; 0 = one window over the whole image. */
+  crop: number;
+  stride: number;
+  logitScale: number;
+  probThd: number;
+  /** Windows per vision-tower batch. */
+  windowBatch?: number;
+  /** Size of the result (upstream's ori_shape); default the input size. */
+  outputSize?: [number, number];
+  /** Return per-class probabilities [C, H, W] (default true). */
+  probs?: boolean;
+  /** Return the raw cosine logits [Q, H, W] before logit_scale (for parity checks). */
+  logits?: boolean;
+  /** Wait for the GPU after each stage so that per-stage times are real (slightly slower). */
+  stageTimes?: boolean;
+}
+
+export interface SlideResult {
+  height: number;
+  width: number;
+  /** [H, W] class index per pixel. */
+  pred: Int32Array;
+  /** [C, H, W] per-class probabilities, when asked for. */
+  probs?: Float32Array;
+  /** [Q, H, W] raw logits, when asked for. */
+  logits?: Float32Array;
+  geometry: WindowGeometry;
+  /** Milliseconds per stage. */
+  timings: Record<string, number>;
+}
+
+/** Largest group of whole classes whose [queries, pixels] f32 logits stay within `maxBytes`. */
+function queryChunks(queryClass: number[], pixels: number, maxBytes: number): { start: number; end: number }[] {
+  const ranges = classRanges(queryClass);
+  const maxQ = Math.max(1, Math.floor(maxBytes / (4 * pixels)));
+  const chunks: { start: number; end: number }[] = [];
+  let cur: { start: number; end: number } | null = null;
+  for (const [s, e] of ranges) {
+    if (e - s > maxQ) throw new Error(`a class with ${e - s} synonyms does not fit the device's binding limit at ${pixels} pixels`);
+    if (!cur || e - cur.start > maxQ) chunks.push((cur = { start: s, end: e }));
+    else cur.end = e;
+  }
+  return chunks;
+}
+
+/**
+ * ClearCLIP's sliding-window inference on one normalised image [3, H, W]: padded windows through the vision tower
+ * with the decomposed last block, cosine logits against the L2-normalised queries [Q, E], upsampled, merged, resized
+ * to the output size, post-processed.
+ */
+export async function slideInference(
+  clip: CLIP,
+  block: DecomposedBlock,
+  image: Float32Array,
+  size: [number, number],
+  queries: Float32Array,
+  queryClass: number[],
+  opts: SlideOptions,
+): Promise<SlideResult> {
+  const dev = clip.device;
+  const [H, W] = size;
+  const E = clip.config.embedDim;
+  const Q = queryClass.length;
+  if (queries.length !== Q * E) throw new Error(`slideInference: ${queries.length} query values, expected ${Q} x ${E}`);
+  const p = clip.config.vision.patchSize;
+  const geo = slideGeometry(H, W, opts.crop, opts.stride, p);
+  const [oH, oW] = opts.outputSize ?? [H, W];
+  const timings: Record<string, number> = {};
+  let t0 = performance.now();
+  const stage = async (name: string): Promise<void> => {
+    if (opts.stageTimes) await dev.sync();
+    const t = performance.now();
+    timings[name] = (timings[name] ?? 0) + (t - t0);
+    t0 = t;
+  };
+
+  return dev.scopeAsync(async () => {
+    const gh = geo.padH / p;
+    const gw = geo.padW / p;
+    const nWin = geo.boxes.length;
+    const per = Math.max(1, opts.windowBatch ?? 4);
+    // Dense features of every window, L2-normalised: [nb, gh*gw, E] per batch. Small next to the logits.
+    const feats: { first: number; t: Tensor }[] = [];
+    for (let first = 0; first < nWin; first += per) {
+      const nb = Math.min(per, nWin - first);
+      const batch = dev.tensor(windowBatch(image, geo, first, nb), [nb, 3, geo.padH, geo.padW], 'f32', 'windows');
+      const dense = clip.visual.encodeDense(batch, { lastBlock: block });
+      feats.push({ first, t: l2Normalize(dense) });
+      batch.dispose();
+      dense.dispose();
+      await dev.sync(); // keeps the encoder (and parked buffers) bounded on big images
+    }
+    await stage('vision');
+
+    const qAll = dev.tensor(queries, [Q, E], clip.dtype, 'queries');
+    const maxBytes = Math.min(dev.limits.maxStorageBufferBindingSize, 512 * 1024 * 1024) / 2;
+    const chunks = queryChunks(queryClass, Math.max(H * W, oH * oW), maxBytes);
+    const chunkLogits = (c: { start: number; end: number }): Tensor => {
+      const qc = c.start === 0 && c.end === Q ? qAll : slice(qAll, 0, c.start, c.end);
+      let acc: Tensor | null = null;
+      for (const f of feats) {
+        const nb = f.t.shape[0];
+        const cos = matmul(f.t, qc, { transposeB: true }); // [nb, g, Qc]
+        const cos32 = cos.dtype === 'f32' ? cos : cast(cos, 'f32');
+        const grid = permute(cos32.reshape([nb, gh, gw, c.end - c.start]), [0, 3, 1, 2]);
+        acc = windowMerge(grid, geo, f.first, acc);
+        grid.dispose();
+        if (cos32 !== cos) cos32.dispose();
+        cos.dispose();
+      }
+      if (qc !== qAll) qc.dispose();
+      if (oH === H && oW === W) return acc!;
+      const resized = resizeBilinear(acc!, oH, oW);
+      acc!.dispose();
+      return resized;
+    };
+
+    let state: SegState | null = null;
+    const logitsOut = opts.logits ? new Float32Array(Q * oH * oW) : undefined;
+    const kept: Tensor[] = [];
+    for (const [i, c] of chunks.entries()) {
+      const l = chunkLogits(c);
+      state = segAccumulate(l, queryClass.slice(c.start, c.end), state, i === 0, i === chunks.length - 1, opts.logitScale, opts.probThd);
+      if (logitsOut) logitsOut.set(await l.readFloat(), c.start * oH * oW);
+      if (chunks.length === 1) kept.push(l);
+      else l.dispose();
+    }
+    await stage('logits');
+
+    const pred = (await state!.best.read()) as Int32Array;
+    let probs: Float32Array | undefined;
+    if (opts.probs !== false) {
+      const C = classRanges(queryClass).length;
+      probs = new Float32Array(C * oH * oW);
+      for (const c of chunks) {
+        const l = kept[0] ?? chunkLogits(c);
+        const ranges = classRanges(queryClass.slice(c.start, c.end).map((k) => k - queryClass[c.start]));
+        const pr = segProbs(l, ranges, state!, opts.logitScale);
+        probs.set(await pr.readFloat(), queryClass[c.start] * oH * oW);
+        pr.dispose();
+        if (!kept.length) l.dispose();
+      }
+    }
+    await stage('postprocess');
+    return { height: oH, width: oW, pred, probs, logits: logitsOut, geometry: geo, timings };
+  });
+}

@@ -1,0 +1,55 @@
+import { type Tensor, matmulStrided, softmax, add } from '@clearclip/tensor';
+
+/**
+ * Where one batch item's heads live inside a projection output: head h, token l, channel d sits at
+ * `offset + l * rowStride + h * headDim + d`. Views let attention read q, k and v straight out of a fused
+ * [B, L, 3W] projection (or separate [B, L, W] ones) without split or permute copies.
+ */
+export interface HeadView {
+  tensor: Tensor;
+  offset: number;
+  rowStride: number;
+}
+
+export interface HeadDims {
+  heads: number;
+  tokens: number;
+  headDim: number;
+}
+
+/** softmax(scale · x yᵀ (+ mask)) per head: [heads, L, L]. x = q and y = k is standard attention; x = y = q is ClearCLIP's. */
+export function attentionWeights(x: HeadView, y: HeadView, d: HeadDims, mask?: Tensor): Tensor {
+  const dev = x.tensor.device;
+  return dev.scope(() => {
+    const scores = matmulStrided({
+      batch: d.heads,
+      M: d.tokens,
+      N: d.tokens,
+      K: d.headDim,
+      a: { tensor: x.tensor, offset: x.offset, batchStride: d.headDim, rowStride: x.rowStride },
+      b: { tensor: y.tensor, offset: y.offset, batchStride: d.headDim, rowStride: y.rowStride, transposed: true },
+      alpha: d.headDim ** -0.5,
+    });
+    return softmax(mask ? add(scores, mask) : scores);
+  });
+}
+
+/** out[l, h*hd + d] = Σ_j w[h, l, j] · v[h, j, d], written into row `outOffset / W` onwards of a [.., L, W] tensor. */
+export function applyAttention(weights: Tensor, v: HeadView, d: HeadDims, out: Tensor, outOffset: number): void {
+  matmulStrided({
+    batch: d.heads,
+    M: d.tokens,
+    N: d.headDim,
+    K: d.tokens,
+    a: { tensor: weights, offset: 0, batchStride: d.tokens * d.tokens, rowStride: d.tokens },
+    b: { tensor: v.tensor, offset: v.offset, batchStride: d.headDim, rowStride: v.rowStride, transposed: false },
+    out: { tensor: out, offset: outOffset, batchStride: d.headDim, rowStride: d.heads * d.headDim },
+  });
+}
+
+/** The additive causal mask of the text tower: 0 on and below the diagonal, -inf above. */
+export function causalMask(dev: Tensor['device'], tokens: number, dtype: Tensor['dtype']): Tensor {
+  const m = new Float32Array(tokens * tokens);
+  for (let i = 0; i < tokens; i++) for (let j = i + 1; j < tokens; j++) m[i * tokens + j] = -Infinity;
+  return dev.tensor(m, [tokens, tokens], dtype, 'causal_mask');
+}
