@@ -169,12 +169,12 @@ export function unpickle(data: Uint8Array, opts: UnpickleOptions): unknown {
       case 0x29: stack.push(Object.freeze([])); break;
       case 0x8f: stack.push(new Set()); break;
       case 0x64: { const kv = popMark(); const d = new Map(); setItems(d, kv); stack.push(d); break; } // DICT
-      case 0x6c: stack.push(popMark()); break; // LIST
-      case 0x74: stack.push(Object.freeze(popMark())); break; // TUPLE
+      case 0x6c: { const l = popMark(); stack.push(l); break; } // LIST (popMark swaps `stack`: evaluate it first)
+      case 0x74: { const tup = Object.freeze(popMark()); stack.push(tup); break; } // TUPLE
       case 0x85: { const a = pop(); stack.push(Object.freeze([a])); break; }
       case 0x86: { const b = pop(); const a = pop(); stack.push(Object.freeze([a, b])); break; }
       case 0x87: { const c = pop(); const b = pop(); const a = pop(); stack.push(Object.freeze([a, b, c])); break; }
-      case 0x91: stack.push(new Set(popMark())); break; // FROZENSET
+      case 0x91: { const s = new Set(popMark()); stack.push(s); break; } // FROZENSET
       case 0x73: { const v = pop(); const k = pop(); setItems(top(), [k, v]); break; } // SETITEM
       case 0x75: { const kv = popMark(); setItems(top(), kv); break; } // SETITEMS
       case 0x61: { const v = pop(); const l = top(); if (!Array.isArray(l) || Object.isFrozen(l)) fail('APPEND to a non-list', at); (l as unknown[]).push(v); break; }
