@@ -1,0 +1,6 @@
+export type { RgbImage } from './types.js';
+export { newRgbImage } from './types.js';
+export { decodeImage, readImage } from './decode.js';
+export { exifOrientation, applyOrientation } from './exif.js';
+export { mmsegRescaleSize, resizeLinearU8, resizeLinearU8Float } from './resize.js';
+export { normalizeToNchw, CLIP_MEAN_255, CLIP_STD_255 } from './normalize.js';
