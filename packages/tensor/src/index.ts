@@ -14,3 +14,8 @@ export { argmax, max } from './ops/max.js';
 export { patchEmbed } from './ops/patch-embed.js';
 export { cast } from './ops/cast.js';
 export * as reference from './reference/index.js';
+export { permute, transpose } from './ops/permute.js';
+export { concat } from './ops/concat.js';
+export { slice } from './ops/slice.js';
+export { pad2d, type Pads2d } from './ops/pad2d.js';
+export { resizeBilinear, resizeBicubic, resizeBicubicTo, type ResizeBicubicOptions } from './ops/resize.js';

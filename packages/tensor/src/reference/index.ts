@@ -6,3 +6,7 @@ export * from './l2normalize.js';
 export * from './max.js';
 export * from './patch-embed.js';
 export * from './cast.js';
+export * from './permute.js';
+export * from './concat.js';
+export * from './pad2d.js';
+export * from './resize.js';
