@@ -38,7 +38,7 @@ t.test('patchEmbed matches a float64 direct convolution', async (t) => {
 
 t.test('patchEmbed: f16 image with an f32 weight', async (t) => {
   const dev = await testDevice();
-  if (!dev.hasF16) return t.skip('adapter lacks shader-f16');
+  if (!dev.hasF16) return t.plan(0, 'adapter lacks shader-f16');
   const img = roundToF16(uniform(3 * 28 * 42, 1, -1, 1));
   const w = uniform(20 * 3 * 14 * 14, 2, -0.05, 0.05);
   const out = patchEmbed(dev.tensor(img, [1, 3, 28, 42], 'f16'), dev.tensor(w, [20, 3, 14, 14]), 14);
