@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import path from 'node:path';
 import { copyFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
@@ -19,14 +19,14 @@ function untranspose(v: Float32Array, shape: number[]): Float32Array {
   return out;
 }
 
-async function tmp(t: Tap.Test): Promise<string> {
+async function tmp(t: Test): Promise<string> {
   const d = await mkdtemp(path.join(tmpdir(), 'wt-convert-'));
   t.teardown(() => rm(d, { recursive: true, force: true }));
   return d;
 }
 
 /** Compares a runtime file against the source state_dict; returns the max |error| and the count of compared elements. */
-async function checkAgainstSource(t: Tap.Test, out: string, srcPath: string, dtype: 'f32' | 'f16', label: string) {
+async function checkAgainstSource(t: Test, out: string, srcPath: string, dtype: 'f32' | 'f16', label: string) {
   const src = await SafetensorsFile.open(srcPath);
   const rt = await SafetensorsFile.open(out);
   let maxErr = 0;

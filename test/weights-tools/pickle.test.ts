@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import path from 'node:path';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,7 +7,7 @@ import { PickleWriter, statePickle, torchCheckpointBytes, torchZipWithPickle } f
 
 const ascii = (s: string) => Array.from(s, (c) => c.charCodeAt(0));
 
-async function tmp(t: Tap.Test): Promise<string> {
+async function tmp(t: Test): Promise<string> {
   const d = await mkdtemp(path.join(tmpdir(), 'wt-pickle-'));
   t.teardown(() => rm(d, { recursive: true, force: true }));
   return d;
