@@ -1,0 +1,146 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ClearCLIP, DEFAULT_SEGMENT, readClassFile } from '../clearclip.js';
+import { parseClassList } from '../classes.js';
+import { PRESETS, type AttentionKind, type LastBlockForm, type PresetName } from '../last-block.js';
+import { readImage } from '../image/index.js';
+import { palette, labelImage, overlayImage, encodePng, classShares } from '../render/index.js';
+import { Progress } from '../eval/progress.js';
+
+export const SEGMENT_USAGE = `usage: clearclip segment IMAGE... (--classes "sky,tree,horse" | --classes-file FILE) [options]
+
+model:
+  --weights PATH         runtime weights or an OpenCLIP checkpoint (no download; works offline)
+  --model NAME           OpenCLIP model name, downloaded on first use (default ViT-B-16)
+  --pretrained TAG       pretrained tag (default openai)
+  --dtype f32|f16        compute precision (default f32; f16 needs shader-f16)
+  --vocab FILE           bpe_simple_vocab_16e6.txt.gz (default: $CLEARCLIP_VOCAB or ../shared/vocab)
+classes:
+  --classes LIST         comma-separated class names; use ";" between classes to give comma synonyms
+  --classes-file FILE    one class per line, comma-separated synonyms (upstream's format)
+inference (defaults as upstream):
+  --short-side N         resize so the short side is N, long side at most 2048 (default ${DEFAULT_SEGMENT.scale[1]})
+  --crop N               sliding-window crop, 0 = whole image (default ${DEFAULT_SEGMENT.crop})
+  --stride N             sliding-window stride (default ${DEFAULT_SEGMENT.stride})
+  --logit-scale X        default ${DEFAULT_SEGMENT.logitScale}
+  --prob-thd X           pixels below this probability become class 0 (default ${DEFAULT_SEGMENT.probThd})
+  --preset NAME          ${Object.keys(PRESETS).join(' | ')} (default clearclip)
+  --residual keep|drop   override the preset's residual connection
+  --attention KIND       qk | qq | kk | vv | sclip | identity
+  --ffn keep|drop        override the preset's feed-forward network
+output:
+  --out DIR              where PNGs go (default out/)
+  --json                 also write <name>.json with per-class pixel shares
+`;
+
+const ATTENTIONS: AttentionKind[] = ['qk', 'qq', 'kk', 'vv', 'sclip', 'identity'];
+
+function num(v: string | undefined, flag: string, int: boolean): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || (int && (!Number.isInteger(n) || n < 0))) throw new Error(`${flag}: expected ${int ? 'a non-negative integer' : 'a number'}, got "${v}"`);
+  return n;
+}
+
+function keepDrop(v: string | undefined, flag: string): boolean | undefined {
+  if (v === undefined) return undefined;
+  if (v !== 'keep' && v !== 'drop') throw new Error(`${flag}: expected keep or drop, got "${v}"`);
+  return v === 'keep';
+}
+
+export async function segmentCli(argv: string[]): Promise<number> {
+  const { values: a, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      classes: { type: 'string' },
+      'classes-file': { type: 'string' },
+      weights: { type: 'string' },
+      model: { type: 'string' },
+      pretrained: { type: 'string' },
+      dtype: { type: 'string' },
+      vocab: { type: 'string' },
+      'short-side': { type: 'string' },
+      crop: { type: 'string' },
+      stride: { type: 'string' },
+      'logit-scale': { type: 'string' },
+      'prob-thd': { type: 'string' },
+      preset: { type: 'string' },
+      residual: { type: 'string' },
+      attention: { type: 'string' },
+      ffn: { type: 'string' },
+      out: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (a.help) {
+    process.stdout.write(SEGMENT_USAGE);
+    return 0;
+  }
+  if (positionals.length === 0) throw new Error(`no images given\n${SEGMENT_USAGE}`);
+  if (!a.classes === !a['classes-file']) throw new Error('give exactly one of --classes and --classes-file');
+  const spec = a.classes ? parseClassList(a.classes) : await readClassFile(a['classes-file']!);
+  if (a.dtype && a.dtype !== 'f32' && a.dtype !== 'f16') throw new Error(`--dtype: expected f32 or f16, got "${a.dtype}"`);
+  const presetName = (a.preset ?? 'clearclip') as PresetName;
+  if (!(presetName in PRESETS)) throw new Error(`--preset: unknown "${a.preset}" (known: ${Object.keys(PRESETS).join(', ')})`);
+  if (a.attention && !ATTENTIONS.includes(a.attention as AttentionKind)) throw new Error(`--attention: unknown "${a.attention}" (known: ${ATTENTIONS.join(', ')})`);
+  const form: LastBlockForm = {
+    ...PRESETS[presetName],
+    ...(a.attention ? { attention: a.attention as AttentionKind } : {}),
+    ...(keepDrop(a.residual, '--residual') !== undefined ? { residual: keepDrop(a.residual, '--residual')! } : {}),
+    ...(keepDrop(a.ffn, '--ffn') !== undefined ? { ffn: keepDrop(a.ffn, '--ffn')! } : {}),
+  };
+  const short = num(a['short-side'], '--short-side', true);
+  const opts = {
+    scale: (short ? [2048, short] : DEFAULT_SEGMENT.scale) as [number, number],
+    crop: num(a.crop, '--crop', true),
+    stride: num(a.stride, '--stride', true),
+    logitScale: num(a['logit-scale'], '--logit-scale', false),
+    probThd: num(a['prob-thd'], '--prob-thd', false),
+    form,
+    probs: false,
+  };
+  const outDir = a.out ?? 'out';
+  const log = (m: string) => process.stderr.write(`${m}\n`);
+  const seg = await ClearCLIP.load({
+    weights: a.weights,
+    model: a.model,
+    pretrained: a.pretrained,
+    dtype: (a.dtype as 'f32' | 'f16' | undefined) ?? 'f32',
+    vocab: a.vocab,
+    log,
+  });
+  try {
+    log(`device: ${seg.device.describe()}`);
+    await mkdir(outDir, { recursive: true });
+    const colours = palette(spec.classNames.length);
+    const bar = new Progress(positionals.length, { label: 'segment', stream: process.stderr });
+    for (const file of positionals) {
+      const img = await readImage(file);
+      const r = await seg.segment(img, spec, Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)));
+      const base = path.join(outDir, path.basename(file).replace(/\.[^.]+$/, ''));
+      await writeFile(`${base}.label.png`, encodePng(labelImage(r.pred, r.width, r.height, colours)));
+      await writeFile(`${base}.overlay.png`, encodePng(overlayImage(img, r.pred, colours, spec.classNames)));
+      if (a.json) {
+        const shares = classShares(r.pred, spec.classNames.length);
+        const json = {
+          image: file,
+          width: r.width,
+          height: r.height,
+          inferenceSize: r.inferenceSize,
+          windows: r.windows,
+          classes: spec.classNames.map((name, i) => ({ index: i, name, share: shares[i], colour: colours[i] })),
+          timingsMs: r.timings,
+        };
+        await writeFile(`${base}.json`, JSON.stringify(json, null, 2));
+      }
+      bar.tick();
+      log(`${file}: ${r.width}x${r.height} (${r.windows} windows at ${r.inferenceSize.join('x')}) in ${r.timings.total.toFixed(0)} ms -> ${base}.{label,overlay}.png`);
+    }
+  } finally {
+    seg.dispose();
+  }
+  return 0;
+}
