@@ -1,1 +1,2 @@
 export * from './image/index.js';
+export * from './render/index.js';

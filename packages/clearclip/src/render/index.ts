@@ -1,0 +1,4 @@
+export { palette, type Rgb } from './palette.js';
+export { labelImage, classShares } from './label.js';
+export { overlayImage, legendScale } from './overlay.js';
+export { encodePng } from './png.js';
