@@ -5,13 +5,10 @@
  * Partial downloads live in `<file>.incomplete` beside the target and are resumed with Range requests.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createReadStream, existsSync } from 'node:fs';
+import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { Transform } from 'node:stream';
 import { findHubModel } from './hub-models.js';
 import { CONFIG_NAME } from './config.js';
 
@@ -203,14 +200,18 @@ async function downloadFile(
         if (!res.body) throw new HubError(`empty response body for ${ctx.repo}/${ctx.file}`);
         const total = meta.size ?? (res.headers.get('content-length') ? have + Number(res.headers.get('content-length')) : null);
         let downloaded = have;
-        const counter = new Transform({
-          transform(chunk: Buffer, _enc, cb) {
+        // Awaited writes: when the transfer breaks, everything received is on disk and nothing is still
+        // pending, so the next attempt's Range offset is exactly the file size.
+        const fh = await open(part, resumed ? 'a' : 'w');
+        try {
+          for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+            await fh.write(chunk);
             downloaded += chunk.length;
             ctx.onProgress?.({ repo: ctx.repo, file: ctx.file, downloaded, total, done: false });
-            cb(null, chunk);
-          },
-        });
-        await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), counter, createWriteStream(part, { flags: resumed ? 'a' : 'w' }));
+          }
+        } finally {
+          await fh.close();
+        }
       }
       const got = await fileSize(part);
       if (meta.size !== null && got !== meta.size) {
