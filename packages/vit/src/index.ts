@@ -6,3 +6,4 @@ export { VisionTransformer, type VisionForwardOptions } from './vision.js';
 export { TextTransformer } from './text.js';
 export { type LoadedWeights, loadClipWeights } from './weights.js';
 export { CLIP } from './clip.js';
+export { ClipTokenizer, cleanText, fixText, htmlUnescape } from './tokenizer/index.js';
