@@ -181,3 +181,27 @@ t.test('convert errors name the file or argument', async (t) => {
   await convertCheckpoint({ input: src, output: out });
   await t.rejects(convertCheckpoint({ input: out, output: path.join(dir, 'y'), config: path.join(path.dirname(src), 'open_clip_config.json') }), /rt\.safetensors: already a clearclip-runtime-v1 file/);
 });
+
+t.test('--quick-gelu rewrites model_cfg.quick_gelu in the embedded config, and only that', async (t) => {
+  const src = requireShared(t, 'fixtures', 'clip-tiny-b16', 'open_clip_model.safetensors');
+  if (!src) return;
+  const dir = await tmp(t);
+  const cfgText = await readFile(path.join(path.dirname(src), 'open_clip_config.json'), 'utf8');
+  const noQuick = JSON.parse(cfgText);
+  delete noQuick.model_cfg.quick_gelu;
+  const cfg = path.join(dir, 'cfg.json');
+  await writeFile(cfg, JSON.stringify(noQuick));
+  const out = path.join(dir, 'q.safetensors');
+  await convertCheckpoint({ input: src, output: out, config: cfg, quickGelu: true });
+  const f = await SafetensorsFile.open(out);
+  const embedded = JSON.parse(f.metadata.open_clip_config);
+  await f.close();
+  t.equal(embedded.model_cfg.quick_gelu, true);
+  delete embedded.model_cfg.quick_gelu;
+  t.same(embedded, noQuick, 'nothing else changed');
+  // Without the flag the file's text is embedded verbatim.
+  await convertCheckpoint({ input: src, output: out, config: cfg });
+  const g = await SafetensorsFile.open(out);
+  t.equal(g.metadata.open_clip_config, JSON.stringify(noQuick));
+  await g.close();
+});

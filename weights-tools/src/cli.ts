@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** weights-tools: convert | inspect | download. Errors go to stderr as one line naming the file/argument. */
+import { realpathSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { convertCheckpoint } from './convert.js';
@@ -85,6 +86,15 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+// Run when executed directly, including through the npm bin symlink (argv[1] is then the link).
+function isEntry(): boolean {
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(process.argv[1] ?? '')).href;
+  } catch {
+    return false;
+  }
+}
+
+if (isEntry()) {
   main(process.argv.slice(2)).then((code) => (process.exitCode = code));
 }
