@@ -1,6 +1,6 @@
 /**
- * The hook for the real model. When the `clearclip` package exports
- * `createEvalSegmenter(settings: EvalSettings): Promise<EvalSegmenter>` (reading settings.model / settings.weights),
+ * The hook for the real model. When the `clearclip` package exports `evalSegmenterFactory` (src/eval-segmenter.ts,
+ * what the CLI dispatcher passes to evalCli; reads settings.model / settings.weights / settings.preset),
  * this runs it with the clip-tiny-b16 fixture on a small VOC21 layout through `evalCli`, and checks the metrics
  * against a brute-force recount of the labels it actually returned. Until then it is a reported skip.
  */
@@ -15,12 +15,12 @@ t.test('real segmenter (clip-tiny-b16) through evalCli', async (t) => {
   let factory: ((s: EvalSettings) => Promise<EvalSegmenter>) | undefined;
   try {
     const mod: Record<string, unknown> = await import('clearclip' as string);
-    if (typeof mod.createEvalSegmenter === 'function') factory = mod.createEvalSegmenter as typeof factory;
+    if (typeof mod.evalSegmenterFactory === 'function') factory = mod.evalSegmenterFactory as typeof factory;
   } catch {
     // The package entry is not there yet.
   }
   if (!factory) {
-    t.comment('SKIP: clearclip does not export createEvalSegmenter yet');
+    t.comment('SKIP: the clearclip package entry does not export evalSegmenterFactory yet');
     return;
   }
   const weights = requireShared(t, 'fixtures', 'clip-tiny-b16', 'open_clip_model.safetensors');
