@@ -1,2 +1,15 @@
 export * from './image/index.js';
 export * from './render/index.js';
+export { ClearCLIP, DEFAULT_SEGMENT, readClassFile, type LoadOptions, type SegmentOptions, type Segmentation } from './clearclip.js';
+export { parseClassFile, parseClassList, type ClassSpec } from './classes.js';
+export { DecomposedBlock, PRESETS, UPSTREAM_MODEL_TYPES, type AttentionKind, type LastBlockForm, type PresetName } from './last-block.js';
+export { queryFeatures, trimTokenRows, defaultCacheDir, type QueryOptions } from './queries.js';
+export { slideGeometry, windowBatch } from './slide.js';
+export { slideInference, type SlideOptions, type SlideResult } from './segment.js';
+export { windowMerge, type WindowBox, type WindowGeometry } from './ops/window-merge.js';
+export { segAccumulate, segProbs, classRanges, type SegState } from './ops/seg-postprocess.js';
+export { OPENAI_IMAGENET_TEMPLATES } from './templates.js';
+export { evalSegmenterFactory } from './eval-segmenter.js';
+export { runParity, type ParityOptions } from './parity/run.js';
+export { type ParityRow, formatRows } from './parity/compare.js';
+export * as reference from './reference/index.js';

@@ -2,27 +2,18 @@
  * The hook for the real model. When the `clearclip` package exports `evalSegmenterFactory` (src/eval-segmenter.ts,
  * what the CLI dispatcher passes to evalCli; reads settings.model / settings.weights / settings.preset),
  * this runs it with the clip-tiny-b16 fixture on a small VOC21 layout through `evalCli`, and checks the metrics
- * against a brute-force recount of the labels it actually returned. Until then it is a reported skip.
+ * against a brute-force recount of the labels it actually returned.
  */
 import t from 'tap';
 import path from 'node:path';
-import { evalCli, type EvalSegmenter, type EvalSettings } from 'clearclip/eval';
+import { evalCli } from 'clearclip/eval';
+import { evalSegmenterFactory } from 'clearclip';
 import { requireShared } from '../../helpers/fixtures.js';
 import { bruteForce, buildDataset } from './build-datasets.js';
 import { Capture, readJson, tempDir } from './helpers.js';
 
 t.test('real segmenter (clip-tiny-b16) through evalCli', async (t) => {
-  let factory: ((s: EvalSettings) => Promise<EvalSegmenter>) | undefined;
-  try {
-    const mod: Record<string, unknown> = await import('clearclip' as string);
-    if (typeof mod.evalSegmenterFactory === 'function') factory = mod.evalSegmenterFactory as typeof factory;
-  } catch {
-    // The package entry is not there yet.
-  }
-  if (!factory) {
-    t.comment('SKIP: the clearclip package entry does not export evalSegmenterFactory yet');
-    return;
-  }
+  const factory = evalSegmenterFactory;
   const weights = requireShared(t, 'fixtures', 'clip-tiny-b16', 'open_clip_model.safetensors');
   if (!weights) return;
   const root = tempDir(t, 'real');
@@ -33,7 +24,7 @@ t.test('real segmenter (clip-tiny-b16) through evalCli', async (t) => {
     ['--dataset', 'voc21', '--data-root', root, '--work-dir', path.join(root, 'w'), '--model', 'clip-tiny-b16', '--weights', weights, '--slide-crop', '224', '--no-progress'],
     {
       segmenterFactory: async (s) => {
-        const inner = await factory!(s);
+        const inner = await factory(s);
         return { segment: async (img, o) => { const p = await inner.segment(img, o); preds.push(p); return p; }, dispose: () => inner.dispose?.() };
       },
       stdout: new Capture(),
