@@ -287,3 +287,50 @@ export async function downloadModel(opts: DownloadOptions): Promise<DownloadResu
   }
   return { repo, revision, commit, weights, config, quickGelu, fromCache: false };
 }
+
+export interface HubFileOptions {
+  repo: string;
+  files: string[];
+  revision?: string;
+  cacheDir?: string;
+  endpoint?: string;
+  token?: string;
+  offline?: boolean;
+  attempts?: number;
+  onProgress?: (p: DownloadProgress) => void;
+}
+
+/**
+ * Any files of a hub repo (e.g. a tokenizer's vocab.json and merges.txt) into the same cache as the models,
+ * with the same resume, size and sha256 checks; the cache is used without the network when it has them all.
+ */
+export async function downloadHubFiles(opts: HubFileOptions): Promise<string[]> {
+  const { repo, files } = opts;
+  if (!/^[\w.-]+\/[\w.-]+$/.test(repo)) throw new Error(`repo ${repo}: expected <org>/<name>`);
+  const revision = opts.revision ?? 'main';
+  const dir = repoCacheDir(opts.cacheDir ?? defaultCacheDir(), repo);
+  const refFile = path.join(dir, 'refs', revision);
+  const known = existsSync(refFile) ? (await readFile(refFile, 'utf8')).trim() : revision;
+  const cachedPaths = files.map((f) => path.join(dir, 'snapshots', known, f));
+  if (cachedPaths.every((p) => existsSync(p))) return cachedPaths;
+  if (opts.offline ?? envFlag(process.env.HF_HUB_OFFLINE)) {
+    throw new HubError(`offline (HF_HUB_OFFLINE) and ${files.join(', ')} of ${repo}@${revision} are not in the cache ${dir}`);
+  }
+  const endpoint = (opts.endpoint ?? process.env.HF_ENDPOINT ?? 'https://huggingface.co').replace(/\/+$/, '');
+  const token = opts.token ?? process.env.HF_TOKEN;
+  const metas = [];
+  for (const f of files) metas.push(await headFile(endpoint, repo, revision, f, token));
+  const commit = metas.find((m) => m.commit)?.commit ?? revision;
+  const ctx = { repo, revision, token, attempts: opts.attempts ?? 5, onProgress: opts.onProgress };
+  const out: string[] = [];
+  for (const [i, f] of files.entries()) {
+    const dest = path.join(dir, 'snapshots', commit, f);
+    if (!existsSync(dest)) await downloadFile(metas[i], dest, { ...ctx, file: f });
+    out.push(dest);
+  }
+  if (commit !== revision) {
+    await mkdir(path.join(dir, 'refs'), { recursive: true });
+    await writeFile(refFile, commit);
+  }
+  return out;
+}

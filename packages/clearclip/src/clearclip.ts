@@ -1,13 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { GpuDevice, type FloatDType } from '@clearclip/tensor';
-import { CLIP, ClipTokenizer } from '@clearclip/vit';
+import { CLIP, type ClipTokenizer } from '@clearclip/vit';
 import type { DownloadProgress } from '@clearclip/weights-tools';
 import { type ClassSpec, parseClassFile, parseClassList } from './classes.js';
 import { DecomposedBlock, PRESETS, type LastBlockForm, type PresetName } from './last-block.js';
 import { queryFeatures } from './queries.js';
 import { slideInference } from './segment.js';
 import { type RgbImage, readImage, mmsegRescaleSize, resizeLinearU8, normalizeToNchw } from './image/index.js';
-import { resolveVocab, resolveWeights } from './model-files.js';
+import { loadTokenizer, resolveWeights } from './model-files.js';
 
 export interface LoadOptions {
   /** A runtime weights file, or an OpenCLIP checkpoint (converted once into the cache). */
@@ -91,7 +91,7 @@ export class ClearCLIP {
       const dtype = opts.dtype ?? 'f32';
       const path = await resolveWeights({ weights: opts.weights, model: opts.model, pretrained: opts.pretrained, dtype, cacheDir: opts.cacheDir ?? undefined, onProgress: opts.onDownload, log: opts.log });
       const clip = await CLIP.load(device, path, { dtype });
-      const tokenizer = await ClipTokenizer.fromBpeGz(resolveVocab(opts.vocab));
+      const tokenizer = await loadTokenizer(opts.vocab, opts.log);
       return new ClearCLIP(clip, tokenizer, opts.cacheDir, !opts.device);
     } catch (e) {
       if (!opts.device) device.destroy();

@@ -4,8 +4,8 @@ import { mkdir, stat } from 'node:fs/promises';
 import { SafetensorsFile } from '@clearclip/tensor/safetensors';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { convertCheckpoint, downloadModel, type DownloadProgress } from '@clearclip/weights-tools';
-import { RUNTIME_FORMAT } from '@clearclip/vit';
+import { convertCheckpoint, downloadHubFiles, downloadModel, type DownloadProgress } from '@clearclip/weights-tools';
+import { ClipTokenizer, RUNTIME_FORMAT } from '@clearclip/vit';
 import { defaultCacheDir } from './queries.js';
 
 /**
@@ -24,6 +24,7 @@ export async function resolveWeights(opts: {
   const cache = opts.cacheDir ?? defaultCacheDir();
   let source: string;
   let config: string | undefined;
+  let quickGelu: boolean | undefined;
   if (opts.weights) {
     if (!existsSync(opts.weights)) throw new Error(`--weights ${opts.weights}: file not found`);
     if (await isRuntimeFile(opts.weights)) return opts.weights;
@@ -35,14 +36,16 @@ export async function resolveWeights(opts: {
     const d = await downloadModel({ model, pretrained, onProgress: opts.onProgress });
     source = d.weights;
     config = d.config;
+    // OpenCLIP forces QuickGELU for OpenAI and MetaCLIP weights whatever the hub config says.
+    quickGelu = d.quickGelu;
   }
   const st = await stat(source);
-  const key = createHash('sha256').update(`${path.resolve(source)}:${st.size}:${st.mtimeMs}:${opts.dtype}`).digest('hex').slice(0, 20);
+  const key = createHash('sha256').update(`${path.resolve(source)}:${st.size}:${st.mtimeMs}:${opts.dtype}:${quickGelu ?? ''}`).digest('hex').slice(0, 20);
   const out = path.join(cache, 'runtime', `${path.basename(source).replace(/\.[^.]+$/, '')}-${key}-${opts.dtype}.safetensors`);
   if (existsSync(out)) return out;
   await mkdir(path.dirname(out), { recursive: true });
   opts.log?.(`converting ${source} to the runtime format (${opts.dtype}) -> ${out}`);
-  await convertCheckpoint({ input: source, output: out, dtype: opts.dtype, config });
+  await convertCheckpoint({ input: source, output: out, dtype: opts.dtype, config, quickGelu });
   return out;
 }
 
@@ -57,17 +60,25 @@ async function isRuntimeFile(p: string): Promise<boolean> {
   }
 }
 
+/** Where the tokenizer files come from when no bpe_simple_vocab_16e6.txt.gz is at hand: the same BPE as vocab.json + merges.txt. */
+export const TOKENIZER_REPO = 'openai/clip-vit-base-patch16';
+
 /**
- * CLIP's BPE vocabulary: an explicit path, $CLEARCLIP_VOCAB, or bpe_simple_vocab_16e6.txt.gz in the shared folder
- * next to the repository.
+ * CLIP's tokenizer: bpe_simple_vocab_16e6.txt.gz from an explicit path, $CLEARCLIP_VOCAB or the shared folder next to
+ * the repository; else the hub's vocab.json + merges.txt of the OpenAI CLIP repo (downloaded once, then cached).
  */
-export function resolveVocab(explicit?: string): string {
-  const candidates = [explicit, process.env.CLEARCLIP_VOCAB, path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared/vocab/bpe_simple_vocab_16e6.txt.gz')].filter(
-    (x): x is string => !!x,
-  );
-  for (const c of candidates) if (existsSync(c)) return c;
-  throw new Error(
-    `CLIP's BPE vocabulary (bpe_simple_vocab_16e6.txt.gz) was not found (looked at: ${candidates.join(', ')}). ` +
-      'Pass --vocab FILE or set CLEARCLIP_VOCAB; the file ships with OpenCLIP (open_clip/bpe_simple_vocab_16e6.txt.gz).',
-  );
+export async function loadTokenizer(explicit?: string, log?: (m: string) => void): Promise<ClipTokenizer> {
+  if (explicit) {
+    if (!existsSync(explicit)) throw new Error(`--vocab ${explicit}: file not found`);
+    return ClipTokenizer.fromBpeGz(explicit);
+  }
+  const candidates = [process.env.CLEARCLIP_VOCAB, path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared/vocab/bpe_simple_vocab_16e6.txt.gz')];
+  for (const c of candidates) if (c && existsSync(c)) return ClipTokenizer.fromBpeGz(c);
+  log?.(`tokenizer: no bpe_simple_vocab_16e6.txt.gz found (--vocab, $CLEARCLIP_VOCAB); using vocab.json + merges.txt of ${TOKENIZER_REPO} from the hub`);
+  try {
+    const [vocab, merges] = await downloadHubFiles({ repo: TOKENIZER_REPO, files: ['vocab.json', 'merges.txt'] });
+    return ClipTokenizer.fromHubFiles(vocab, merges);
+  } catch (e) {
+    throw new Error(`CLIP's tokenizer files could not be found or downloaded (${(e as Error).message}). Pass --vocab bpe_simple_vocab_16e6.txt.gz (it ships with OpenCLIP) or set CLEARCLIP_VOCAB.`);
+  }
 }
