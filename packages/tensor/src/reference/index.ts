@@ -1,5 +1,6 @@
 export * from './elementwise.js';
 export * from './gather.js';
+export * from './matmul.js';
 export * from './softmax.js';
 export * from './layernorm.js';
 export * from './l2normalize.js';

@@ -1,0 +1,140 @@
+// Batched, strided matmul with a fused epilogue:
+//   out[b][m][n] = act(alpha * sum_k A[b][m][k] * B[b][k][n] + bias[n]) + res[b][m][n]
+// Addressing, in elements of T (uniforms):
+//   A[b][m][k] = a[aOff + b*aBS + m*aRS + k]
+//   B[b][k][n] = b[bOff + b*bBS + k*bKS + n*bNS]   (plain B: bKS = row stride, bNS = 1; transposed: the reverse)
+//   out / res  = [oOff + b*oBS + m*oRS + n]        (res is read with out's layout)
+// so attention heads are read and written in place inside [L, 3*D] / [L, D] buffers; a batch stride of 0 shares an
+// operand across the batch.
+//
+// Shaped for CPU WebGPU (lavapipe: LLVM, invocations as SIMD lanes) and fine on GPUs: one workgroup is WX lanes;
+// each lane owns TM rows x TN4*4 columns of a TM x (WX*TN4*4) output tile in registers, with no workgroup memory
+// and no barriers. A's index depends only on the workgroup and k, so it is uniform across lanes and lavapipe loads
+// it once per workgroup-SIMD as a scalar; only B is loaded per lane, and each loaded B value feeds TM FMAs.
+// Rows and columns past the edge are clamped onto the last real one (no branches in the K loop) and never written.
+// With VEC_B (B rows contiguous and 4-aligned, N % 4 == 0) each lane's four columns are one vec4 load.
+// Accumulation is f32 whatever T is. The 1-D grid over (batch, row tile, column tile) folds into y above 65535.
+alias T = f32;
+alias BV = f32;             // element of the b binding: T, or vec4<T> when VEC_B
+const VEC_B: bool = false;
+const ACT: u32 = 0u;        // 0 none, 1 GELU (exact, erf), 2 QuickGELU x*sigmoid(1.702x)
+const HAS_BIAS: bool = false;
+const HAS_RES: bool = false;
+const TM: u32 = 12u;        // rows per lane (and per tile)
+const TN4: u32 = 2u;        // vec4 column groups per lane
+const WX: u32 = 8u;         // lanes per workgroup
+
+const BN: u32 = WX * TN4 * 4u;
+
+struct Params {
+  M: u32, N: u32, K: u32, tilesN: u32,
+  tilesMN: u32, total: u32, alpha: f32, pad0: u32,
+  aOff: u32, aBS: u32, aRS: u32, pad1: u32,
+  bOff: u32, bBS: u32, bKS: u32, bNS: u32,
+  oOff: u32, oBS: u32, oRS: u32, pad2: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> a: array<T>;
+@group(0) @binding(2) var<storage, read> b: array<BV>;
+@group(0) @binding(3) var<storage, read> bias: array<T>;
+@group(0) @binding(4) var<storage, read> res: array<T>;
+@group(0) @binding(5) var<storage, read_write> out: array<T>;
+
+// erf for f32 as x * P(x^2) / Q(x^2) on [-4, 4] (|error| < 1e-7 against float64 erf; erf(+-4) is +-1 in f32).
+// WGSL has no erf, and this needs no exp.
+fn erf_f32(x0: f32) -> f32 {
+  let x = clamp(x0, -4.0, 4.0);
+  let x2 = x * x;
+  var pn = -2.72614225801306e-10;
+  pn = pn * x2 + 2.77068142495902e-08;
+  pn = pn * x2 - 2.10102402082508e-06;
+  pn = pn * x2 - 5.69250639462346e-05;
+  pn = pn * x2 - 7.34990630326855e-04;
+  pn = pn * x2 - 2.95459980854025e-03;
+  pn = pn * x2 - 1.60960333262415e-02;
+  var qn = -1.45660718464996e-05;
+  qn = qn * x2 - 2.13374055278905e-04;
+  qn = qn * x2 - 1.68282697438203e-03;
+  qn = qn * x2 - 7.37332916720468e-03;
+  qn = qn * x2 - 1.42647390514189e-02;
+  return x * pn / qn;
+}
+
+fn activate(x: f32) -> f32 {
+  if (ACT == 1u) {
+    return 0.5 * x * (1.0 + erf_f32(x * 0.7071067811865476));
+  } else if (ACT == 2u) {
+    return x / (1.0 + exp(-1.702 * x));
+  }
+  return x;
+}
+
+// b[i] widened to vec4<f32>: the vec4 itself when BV is vec4<T>, a splat when BV is the scalar T (whose .x is then
+// the element), so both paths stay valid WGSL whichever BV is set.
+fn loadB(i: u32) -> vec4<f32> {
+  return vec4<f32>(vec4<T>(b[i]));
+}
+
+@compute @workgroup_size(WX)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lx: u32) {
+  let tile = wid.y * nwg.x + wid.x;
+  if (tile >= p.total) { return; }
+  let bi = tile / p.tilesMN;
+  let r = tile - bi * p.tilesMN;
+  let tm = r / p.tilesN;
+  let m0 = tm * TM;
+  let n0 = (r - tm * p.tilesN) * BN + lx * (TN4 * 4u);
+
+  var aRow: array<u32, TM>;
+  for (var i = 0u; i < TM; i++) { aRow[i] = p.aOff + bi * p.aBS + min(m0 + i, p.M - 1u) * p.aRS; }
+  // Per-lane B offsets of each column (VEC_B: of each vec4, in vec4 units).
+  var bCol: array<array<u32, 4>, TN4>;
+  for (var j = 0u; j < TN4; j++) {
+    for (var c = 0u; c < 4u; c++) {
+      if (VEC_B) {
+        bCol[j][c] = (p.bOff + bi * p.bBS + min(n0 + j * 4u, p.N - 4u)) / 4u;
+      } else {
+        bCol[j][c] = p.bOff + bi * p.bBS + min(n0 + j * 4u + c, p.N - 1u) * p.bNS;
+      }
+    }
+  }
+
+  var acc: array<array<vec4<f32>, TN4>, TM>;
+  for (var k = 0u; k < p.K; k++) {
+    var bv: array<vec4<f32>, TN4>;
+    if (VEC_B) {
+      let kb = k * (p.bKS / 4u);
+      for (var j = 0u; j < TN4; j++) { bv[j] = loadB(kb + bCol[j][0]); }
+    } else {
+      let kb = k * p.bKS;
+      for (var j = 0u; j < TN4; j++) {
+        bv[j] = vec4<f32>(loadB(kb + bCol[j][0]).x, loadB(kb + bCol[j][1]).x,
+                          loadB(kb + bCol[j][2]).x, loadB(kb + bCol[j][3]).x);
+      }
+    }
+    for (var i = 0u; i < TM; i++) {
+      let av = vec4<f32>(f32(a[aRow[i] + k]));
+      for (var j = 0u; j < TN4; j++) { acc[i][j] = fma(av, bv[j], acc[i][j]); }
+    }
+  }
+
+  let oBase = p.oOff + bi * p.oBS;
+  for (var i = 0u; i < TM; i++) {
+    let m = m0 + i;
+    if (m >= p.M) { break; }
+    for (var j = 0u; j < TN4; j++) {
+      for (var c = 0u; c < 4u; c++) {
+        let n = n0 + j * 4u + c;
+        if (n < p.N) {
+          var v = p.alpha * acc[i][j][c];
+          if (HAS_BIAS) { v += f32(bias[n]); }
+          v = activate(v);
+          let o = oBase + m * p.oRS + n;
+          if (HAS_RES) { v += f32(res[o]); }
+          out[o] = T(v);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,209 @@
+import type { Tensor } from '../tensor.js';
+import { isFloat } from '../dtype.js';
+import { shapeStr } from '../shape.js';
+import { grid1d, params, ceilDiv } from './grid.js';
+
+export type Activation = 'none' | 'gelu' | 'quickgelu';
+
+export interface MatmulOptions {
+  /** b is [N, K] (or [...batch, N, K]) and used transposed. */
+  transposeB?: boolean;
+  /** [N], added after alpha scaling and before the activation. */
+  bias?: Tensor;
+  activation?: Activation;
+  /** Same shape as the output, added after the activation. */
+  residual?: Tensor;
+  /** Scales a @ b (default 1). */
+  alpha?: number;
+}
+
+/** One operand view: element (b, row, col) sits at offset + b*batchStride + row*rowStride + col. */
+export interface MatmulView {
+  tensor: Tensor;
+  offset: number;
+  batchStride: number;
+  rowStride: number;
+}
+
+export interface StridedMatmul {
+  batch: number;
+  M: number;
+  N: number;
+  K: number;
+  /** A[b][m][k] = a[offset + b*batchStride + m*rowStride + k] */
+  a: MatmulView;
+  /** B[b][k][n] = b[offset + b*batchStride + k*rowStride + n]; transposed: b[offset + b*batchStride + n*rowStride + k] */
+  b: MatmulView & { transposed: boolean };
+  /** Where to write out[b][m][n]; default a new dense [batch, M, N] tensor. */
+  out?: MatmulView;
+  bias?: Tensor;
+  activation?: Activation;
+  /** Read with the output's layout (offset and strides) and added after the activation. */
+  residual?: Tensor;
+  alpha?: number;
+}
+
+const ACT = { none: 0, gelu: 1, quickgelu: 2 } as const;
+
+/**
+ * Register tile per workgroup: WX lanes, each with TM rows x TN4 vec4 column groups. Picked by measurement on
+ * lavapipe (see bench/): larger TM reuses each per-lane B load more, until the accumulators spill.
+ */
+export interface MatmulTile {
+  TM: number;
+  TN4: number;
+  WX: number;
+}
+const TILE: MatmulTile = { TM: 12, TN4: 2, WX: 8 };
+/** Few rows (matrix-vector like products) would waste most of a tall tile. */
+const SHORT_TILE: MatmulTile = { TM: 4, TN4: 2, WX: 8 };
+let tileOverride: MatmulTile | null = null;
+
+/** For the benchmark's tile search: force a tile configuration (null restores the default choice). */
+export function setMatmulTile(cfg: MatmulTile | null): void {
+  tileOverride = cfg;
+}
+
+function checkView(what: string, v: MatmulView, batch: number, rows: number, cols: number): void {
+  for (const k of ['offset', 'batchStride', 'rowStride'] as const) {
+    if (!Number.isInteger(v[k]) || v[k] < 0) throw new Error(`matmulStrided: ${what}.${k} must be a non-negative integer, got ${v[k]}`);
+  }
+  if (batch === 0 || rows === 0 || cols === 0) return;
+  const last = v.offset + (batch - 1) * v.batchStride + (rows - 1) * v.rowStride + (cols - 1);
+  if (last >= v.tensor.size) {
+    throw new Error(
+      `matmulStrided: ${what} view (offset ${v.offset}, batchStride ${v.batchStride}, rowStride ${v.rowStride}) over ` +
+        `${batch}x${rows}x${cols} reaches element ${last}, beyond ${v.tensor} (${v.tensor.size} elements)`,
+    );
+  }
+}
+
+/** Low-level batched matmul over explicit element strides and offsets (attention heads without copies). */
+export function matmulStrided(spec: StridedMatmul): Tensor {
+  const { batch, M, N, K } = spec;
+  for (const [k, v] of Object.entries({ batch, M, N, K })) {
+    if (!Number.isInteger(v) || v < 0) throw new Error(`matmulStrided: ${k} must be a non-negative integer, got ${v}`);
+  }
+  const a = spec.a.tensor;
+  const b = spec.b.tensor;
+  const dev = a.device;
+  if (!isFloat(a.dtype)) throw new Error(`matmulStrided: a must be f32 or f16, got ${a}`);
+  if (b.dtype !== a.dtype) throw new Error(`matmulStrided: dtypes differ: a is ${a}, b is ${b}`);
+  checkView('a', spec.a, batch, M, K);
+  if (spec.b.transposed) checkView('b (transposed)', spec.b, batch, N, K);
+  else checkView('b', spec.b, batch, K, N);
+  const outView: MatmulView = spec.out ?? { tensor: dev.empty([batch, M, N], a.dtype, 'matmul'), offset: 0, batchStride: M * N, rowStride: N };
+  if (spec.out) {
+    if (outView.tensor.dtype !== a.dtype) throw new Error(`matmulStrided: out ${outView.tensor} must have a's dtype ${a.dtype}`);
+    checkView('out', outView, batch, M, N);
+  }
+  if (spec.bias) {
+    const bias = spec.bias;
+    if (bias.dtype !== a.dtype) throw new Error(`matmulStrided: bias ${bias} must have a's dtype ${a.dtype}`);
+    if (bias.rank !== 1 || bias.shape[0] !== N) throw new Error(`matmulStrided: bias must be [${N}] (N), got ${shapeStr(bias.shape)}`);
+  }
+  if (spec.residual) {
+    const r = spec.residual;
+    if (r.dtype !== a.dtype) throw new Error(`matmulStrided: residual ${r} must have a's dtype ${a.dtype}`);
+    if (r.size !== outView.tensor.size) {
+      throw new Error(`matmulStrided: residual ${shapeStr(r.shape)} must match the output tensor ${shapeStr(outView.tensor.shape)} (it is read with the output's layout)`);
+    }
+  }
+  const act = spec.activation ?? 'none';
+  if (!(act in ACT)) throw new Error(`matmulStrided: unknown activation "${act}"`);
+  const alpha = spec.alpha ?? 1;
+
+  const cfg = tileOverride ?? (M <= SHORT_TILE.TM ? SHORT_TILE : TILE);
+  const BN = cfg.WX * cfg.TN4 * 4;
+  const tilesN = ceilDiv(N, BN);
+  const tilesMN = ceilDiv(M, cfg.TM) * tilesN;
+  const total = tilesMN * batch;
+  // K = 0 needs no special case: the K loop is empty and the epilogue sees zeros.
+  if (total === 0) return outView.tensor;
+  const tb = spec.b.transposed;
+  const [bKS, bNS] = tb ? [1, spec.b.rowStride] : [spec.b.rowStride, 1];
+  // One vec4 load per lane per column group when B's rows are contiguous and every vec4 is 4-element aligned.
+  const vecB = !tb && N % 4 === 0 && [spec.b.offset, spec.b.batchStride, spec.b.rowStride].every((x) => x % 4 === 0);
+  dev.dispatch({
+    kernel: 'matmul',
+    defines: {
+      T: a.dtype,
+      BV: vecB ? `vec4<${a.dtype}>` : a.dtype,
+      VEC_B: vecB,
+      ACT: `${ACT[act]}u`,
+      HAS_BIAS: !!spec.bias,
+      HAS_RES: !!spec.residual,
+      TM: `${cfg.TM}u`,
+      TN4: `${cfg.TN4}u`,
+      WX: `${cfg.WX}u`,
+    },
+    uniforms: params([
+      { u: M }, { u: N }, { u: K }, { u: tilesN },
+      { u: tilesMN }, { u: total }, { f: alpha }, { u: 0 },
+      { u: spec.a.offset }, { u: spec.a.batchStride }, { u: spec.a.rowStride }, { u: 0 },
+      { u: spec.b.offset }, { u: spec.b.batchStride }, { u: bKS }, { u: bNS },
+      { u: outView.offset }, { u: outView.batchStride }, { u: outView.rowStride }, { u: 0 },
+    ]),
+    // Absent bias / residual bind a as a placeholder the kernel never reads (HAS_BIAS / HAS_RES are false).
+    inputs: [a, b, spec.bias ?? a, spec.residual ?? a],
+    outputs: [outView.tensor],
+    workgroups: grid1d(total, dev.limits.maxComputeWorkgroupsPerDimension),
+    label: `matmul ${batch}x${M}x${K}x${N}${tb ? 'T' : ''}`,
+  });
+  return outView.tensor;
+}
+
+/**
+ * out[..., M, N] = act(alpha * (a @ b) + bias) + residual.
+ * a: [...batch, M, K]; b: [K, N] (or [N, K] with transposeB) shared across the batch, or [...batch, K, N] with
+ * a's batch dimensions. bias: [N]. residual: the output's shape.
+ */
+export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
+  const tb = !!opts.transposeB;
+  const sa = shapeStr(a.shape);
+  const sb = shapeStr(b.shape);
+  if (a.rank < 2) throw new Error(`matmul: a must have rank >= 2 ([...batch, M, K]), got ${sa}`);
+  if (b.rank < 2) throw new Error(`matmul: b must have rank >= 2, got ${sb}`);
+  if (a.dtype !== b.dtype) throw new Error(`matmul: dtypes differ: a ${sa} is ${a.dtype}, b ${sb} is ${b.dtype}`);
+  const M = a.shape[a.rank - 2];
+  const K = a.shape[a.rank - 1];
+  const [bK, N] = tb ? [b.shape[b.rank - 1], b.shape[b.rank - 2]] : [b.shape[b.rank - 2], b.shape[b.rank - 1]];
+  if (bK !== K) {
+    throw new Error(`matmul: inner dimensions differ: a ${sa} has K = ${K}, b ${sb}${tb ? ' (transposed)' : ''} has K = ${bK}`);
+  }
+  const batchDims = a.shape.slice(0, -2);
+  const batch = batchDims.reduce((x, y) => x * y, 1);
+  let bBatchStride = 0;
+  if (b.rank > 2) {
+    const bb = b.shape.slice(0, -2);
+    if (bb.length !== batchDims.length || bb.some((d, i) => d !== batchDims[i])) {
+      throw new Error(`matmul: b ${sb} must be 2-D or have a's batch dimensions ${shapeStr(batchDims)} (a is ${sa})`);
+    }
+    bBatchStride = K * N;
+  }
+  const outShape = [...batchDims, M, N];
+  if (opts.bias && (opts.bias.rank !== 1 || opts.bias.shape[0] !== N)) {
+    throw new Error(`matmul: bias must be [${N}] for output ${shapeStr(outShape)}, got ${shapeStr(opts.bias.shape)}`);
+  }
+  if (opts.residual) {
+    const rs = opts.residual.shape;
+    if (rs.length !== outShape.length || rs.some((d, i) => d !== outShape[i])) {
+      throw new Error(`matmul: residual ${shapeStr(rs)} must have the output's shape ${shapeStr(outShape)} (a ${sa}, b ${sb})`);
+    }
+  }
+  const out = a.device.empty(outShape, a.dtype, 'matmul');
+  matmulStrided({
+    batch,
+    M,
+    N,
+    K,
+    a: { tensor: a, offset: 0, batchStride: M * K, rowStride: K },
+    b: { tensor: b, offset: 0, batchStride: bBatchStride, rowStride: tb ? K : N, transposed: tb },
+    out: { tensor: out, offset: 0, batchStride: M * N, rowStride: N },
+    bias: opts.bias,
+    activation: opts.activation,
+    residual: opts.residual,
+    alpha: opts.alpha,
+  });
+  return out;
+}

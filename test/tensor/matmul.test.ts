@@ -1,0 +1,209 @@
+import t, { type Test } from 'tap';
+import { matmul, matmulStrided, roundToF16, reference, type Activation, type GpuDevice, type Tensor } from '@clearclip/tensor';
+import { testDevice, floatDtypes } from '../helpers/device.js';
+import { uniform } from '../helpers/random.js';
+
+type F = 'f32' | 'f16';
+
+/**
+ * Tolerance per element. A float sum of K products carries at most about K * u * sum_k |a_k||b_k| of rounding
+ * error (u = 2^-24, the kernel accumulates in f32 for both dtypes); the epilogue (alpha, bias, activation with an
+ * erf good to 1e-7, residual) adds a few more roundings of the values it touches, covered by the +8 and the |ref|
+ * term. f16 inputs are rounded to f16 before the reference sees them, so they add nothing; the f16 output is
+ * rounded once more, 2^-11 relative (2^-25 absolute among subnormals).
+ */
+function check(t: Test, dtype: F, got: ArrayLike<number>, want: Float64Array, scale: Float64Array, K: number, extra: Float64Array | null, what: string): void {
+  const u = 2 ** -24;
+  let worst = 0;
+  let worstAt = -1;
+  let maxErr = 0;
+  for (let i = 0; i < want.length; i++) {
+    const mag = scale[i] + (extra ? extra[i] : 0) + Math.abs(want[i]);
+    // f16: half an ulp relative (with 1% for the f32 error being rounded too), or half the subnormal spacing.
+    const bound = (K + 8) * u * mag + (dtype === 'f16' ? 1.01 * 2 ** -11 * Math.abs(want[i]) + 2 ** -25 : 0) + 1e-30;
+    const err = Math.abs(got[i] - want[i]);
+    maxErr = Math.max(maxErr, Number.isNaN(err) ? Infinity : err);
+    const r = Number.isNaN(err) ? Infinity : err / bound;
+    if (r > worst) [worst, worstAt] = [r, i];
+  }
+  const msg = `${what}: max |err| ${maxErr.toExponential(2)}, worst err/bound ${worst.toFixed(3)}`;
+  t.ok(got.length === want.length && worst <= 1, worstAt >= 0 && worst > 1 ? `${msg} at ${worstAt}: got ${got[worstAt]}, want ${want[worstAt]}` : msg);
+}
+
+function data(n: number, seed: number, dtype: F, lo = -1, hi = 1): Float32Array {
+  const x = uniform(n, seed, lo, hi);
+  return dtype === 'f16' ? roundToF16(x) : x;
+}
+
+interface Case {
+  batch: number[];
+  M: number;
+  K: number;
+  N: number;
+  transposeB?: boolean;
+  batchedB?: boolean;
+  bias?: boolean;
+  activation?: Activation;
+  residual?: boolean;
+  alpha?: number;
+}
+
+async function runCase(t: Test, dev: GpuDevice, dtype: F, c: Case, seed: number): Promise<void> {
+  const batch = c.batch.reduce((x, y) => x * y, 1);
+  const { M, K, N } = c;
+  const a = data(batch * M * K, seed, dtype);
+  const bCount = (c.batchedB ? batch : 1) * K * N;
+  const b = data(bCount, seed + 1, dtype);
+  const bias = c.bias ? data(N, seed + 2, dtype) : undefined;
+  const res = c.residual ? data(batch * M * N, seed + 3, dtype) : undefined;
+  const bMat = c.transposeB ? [N, K] : [K, N];
+  const ta = dev.tensor(a, [...c.batch, M, K], dtype);
+  const tb = dev.tensor(b, c.batchedB ? [...c.batch, ...bMat] : bMat, dtype);
+  const out = matmul(ta, tb, {
+    transposeB: c.transposeB,
+    bias: bias && dev.tensor(bias, [N], dtype),
+    residual: res && dev.tensor(res, [...c.batch, M, N], dtype),
+    activation: c.activation,
+    alpha: c.alpha,
+  });
+  t.same(out.shape, [...c.batch, M, N], 'output shape');
+  const opts = { transposeB: c.transposeB, batchedB: c.batchedB, bias, residual: res, activation: c.activation, alpha: c.alpha };
+  const want = reference.matmulRef(a, b, batch, M, K, N, opts);
+  const scale = reference.matmulAbsRef(a, b, batch, M, K, N, opts);
+  let extra: Float64Array | null = null;
+  if (bias || res) extra = Float64Array.from(want, (_, i) => (bias ? Math.abs(bias[i % N]) : 0) + (res ? Math.abs(res[i]) : 0));
+  const name = `${dtype} ${c.batch.length ? c.batch.join('x') + ' x ' : ''}${M}x${K} @ ${c.transposeB ? 'T' : ''}${K}x${N}` +
+    `${c.batchedB ? ' batched' : ''}${bias ? ' +bias' : ''}${c.activation ? ' ' + c.activation : ''}${res ? ' +res' : ''}${c.alpha !== undefined ? ' alpha ' + c.alpha : ''}`;
+  check(t, dtype, await out.read(), want, scale, K, extra, name);
+  for (const x of [ta, tb, out]) x.dispose();
+}
+
+const cases: Case[] = [
+  { batch: [], M: 1, K: 1, N: 1 },
+  { batch: [], M: 1, K: 300, N: 77 }, // one row: the short tile
+  { batch: [], M: 1, K: 64, N: 128, transposeB: true },
+  { batch: [], M: 67, K: 33, N: 129 }, // nothing a multiple of the tile; scalar B path
+  { batch: [], M: 67, K: 33, N: 132 }, // N % 4 == 0: vec4 B path with a partial column tile
+  { batch: [], M: 67, K: 33, N: 129, transposeB: true },
+  { batch: [], M: 13, K: 3072, N: 20 }, // long K
+  { batch: [], M: 5, K: 3072, N: 9, transposeB: true },
+  { batch: [2, 3], M: 7, K: 19, N: 24 }, // b shared across the batch
+  { batch: [4], M: 25, K: 16, N: 25, transposeB: true, batchedB: true },
+  { batch: [48], M: 37, K: 16, N: 37, transposeB: true, batchedB: true }, // attention scores, 48 heads
+  { batch: [48], M: 37, K: 37, N: 16, batchedB: true }, // attention PV
+  // Epilogues, each on both B paths.
+  { batch: [], M: 29, K: 45, N: 31, bias: true },
+  { batch: [], M: 29, K: 45, N: 32, bias: true, activation: 'gelu' },
+  { batch: [], M: 29, K: 45, N: 31, bias: true, activation: 'quickgelu', transposeB: true },
+  { batch: [2], M: 29, K: 45, N: 32, residual: true },
+  { batch: [], M: 29, K: 45, N: 31, activation: 'gelu', residual: true, alpha: 0.125 },
+  { batch: [], M: 29, K: 45, N: 32, bias: true, activation: 'quickgelu', residual: true, alpha: -2.5 },
+];
+
+t.test('matmul matches the float64 reference on awkward shapes, both B layouts and every epilogue', async (t) => {
+  const dev = await testDevice();
+  for (const dtype of await floatDtypes()) {
+    for (const [i, c] of cases.entries()) await runCase(t, dev, dtype, c, 100 * i);
+  }
+});
+
+t.test('GELU covers the whole erf range, including the tails where erf is clamped', async (t) => {
+  const dev = await testDevice();
+  // Pre-activations from -12 to 12: x = 1 * a with a 1x1 identity-like B of value 1.
+  const n = 2401;
+  const x = Float32Array.from({ length: n }, (_, i) => -12 + (24 * i) / (n - 1));
+  const out = await matmul(dev.tensor(x, [n, 1]), dev.tensor([1], [1, 1]), { activation: 'gelu' }).read();
+  const want = Float64Array.from(x, (v) => reference.activationRef(v, 'gelu'));
+  let worst = 0;
+  for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(out[i] - want[i]) / (1e-7 + 2 ** -23 * Math.abs(want[i])));
+  // Relative to f32 rounding of the result plus the erf approximation's 1e-7 (scaled by 0.5|x| <= 6).
+  t.ok(worst <= 8, `gelu over [-12, 12]: worst error ${worst.toFixed(2)} units of (1e-7 + 2^-23 |y|)`);
+});
+
+t.test('strided views: attention heads read from a [L, 3D] qkv buffer and written into [L, D]', async (t) => {
+  const dev = await testDevice();
+  for (const dtype of await floatDtypes()) {
+    // dh = 16 keeps every V view 4-aligned (vec4 path); dh = 6 does not (scalar path).
+    for (const [L, H, dh] of [[37, 3, 16], [23, 4, 6]]) {
+      const D = H * dh;
+      const qkv = data(L * 3 * D, L + dh, dtype);
+      const tq = dev.tensor(qkv, [L, 3 * D], dtype);
+      const scale = 1 / Math.sqrt(dh);
+      const scores = matmulStrided({
+        batch: H, M: L, N: L, K: dh,
+        a: { tensor: tq, offset: 0, batchStride: dh, rowStride: 3 * D },
+        b: { tensor: tq, offset: D, batchStride: dh, rowStride: 3 * D, transposed: true },
+        alpha: scale,
+      });
+      t.same(scores.shape, [H, L, L]);
+      // Host copies of the per-head matrices for the dense reference.
+      const head = (which: number, h: number) => {
+        const m = new Float32Array(L * dh);
+        for (let l = 0; l < L; l++) for (let d = 0; d < dh; d++) m[l * dh + d] = qkv[l * 3 * D + which * D + h * dh + d];
+        return m;
+      };
+      const cat = (which: number) => {
+        const all = new Float32Array(H * L * dh);
+        for (let h = 0; h < H; h++) all.set(head(which, h), h * L * dh);
+        return all;
+      };
+      const Q = cat(0), Kh = cat(1), V = cat(2);
+      const o1 = { transposeB: true, batchedB: true, alpha: scale };
+      check(t, dtype, await scores.read(), reference.matmulRef(Q, Kh, H, L, dh, L, o1), reference.matmulAbsRef(Q, Kh, H, L, dh, L, o1), dh, null, `${dtype} QK^T heads L=${L} H=${H} dh=${dh}`);
+
+      const probs = data(H * L * L, 7, dtype, 0, 1);
+      const tp = dev.tensor(probs, [H, L, L], dtype);
+      const ctx = dev.zeros([L, D], dtype);
+      const ret = matmulStrided({
+        batch: H, M: L, N: dh, K: L,
+        a: { tensor: tp, offset: 0, batchStride: L * L, rowStride: L },
+        b: { tensor: tq, offset: 2 * D, batchStride: dh, rowStride: 3 * D, transposed: false },
+        out: { tensor: ctx, offset: 0, batchStride: dh, rowStride: D },
+      });
+      t.equal(ret, ctx, 'writes into the given output tensor');
+      const o2 = { batchedB: true };
+      const perHead = reference.matmulRef(probs, V, H, L, L, dh, o2);
+      const perHeadAbs = reference.matmulAbsRef(probs, V, H, L, L, dh, o2);
+      // [H, L, dh] -> [L, H*dh]
+      const want = new Float64Array(L * D);
+      const wantAbs = new Float64Array(L * D);
+      for (let h = 0; h < H; h++) for (let l = 0; l < L; l++) for (let d = 0; d < dh; d++) {
+        want[l * D + h * dh + d] = perHead[(h * L + l) * dh + d];
+        wantAbs[l * D + h * dh + d] = perHeadAbs[(h * L + l) * dh + d];
+      }
+      check(t, dtype, await ctx.read(), want, wantAbs, L, null, `${dtype} PV heads written into [L, D], L=${L} H=${H} dh=${dh}`);
+      for (const x of [tq, scores, tp, ctx]) x.dispose();
+    }
+  }
+});
+
+t.test('a batch of more than 65535 tiles folds the grid into y', async (t) => {
+  const dev = await testDevice();
+  const B = 70001;
+  const a = uniform(B * 2, 1);
+  const b = uniform(B * 2, 2);
+  const out = await matmul(dev.tensor(a, [B, 1, 2]), dev.tensor(b, [B, 2, 1])).read();
+  const want = reference.matmulRef(a, b, B, 1, 2, 1, { batchedB: true });
+  let maxErr = 0;
+  for (let i = 0; i < B; i++) maxErr = Math.max(maxErr, Math.abs(out[i] - want[i]));
+  // Two products and one sum of values below 1: a few f32 ulps.
+  t.ok(maxErr < 1e-6, `70001 batched 1x2x1 products, max |err| ${maxErr.toExponential(2)}`);
+});
+
+t.test('bad inputs are rejected with the shapes named', async (t) => {
+  const dev = await testDevice();
+  const z = (s: number[], d: F = 'f32'): Tensor => dev.zeros(s, d);
+  t.throws(() => matmul(z([3, 4]), z([5, 6])), /inner dimensions differ: a \[3, 4\] has K = 4, b \[5, 6\] has K = 5/);
+  t.throws(() => matmul(z([3, 4]), z([5, 4]), { transposeB: false }), /\[5, 4\]/);
+  t.throws(() => matmul(z([2, 3, 4]), z([3, 4, 6])), /b \[3, 4, 6\] must be 2-D or have a's batch dimensions \[2\]/);
+  t.throws(() => matmul(z([3, 4]), z([4, 6]), { bias: z([5]) }), /bias must be \[6\].*got \[5\]/);
+  t.throws(() => matmul(z([3, 4]), z([4, 6]), { residual: z([6, 3]) }), /residual \[6, 3\] must have the output's shape \[3, 6\]/);
+  t.throws(() => matmul(z([4]), z([4, 6])), /a must have rank >= 2/);
+  if (dev.hasF16) t.throws(() => matmul(z([3, 4]), z([4, 6], 'f16')), /dtypes differ/);
+  t.throws(() => matmulStrided({
+    batch: 2, M: 3, N: 3, K: 4,
+    a: { tensor: z([3, 4]), offset: 0, batchStride: 12, rowStride: 4 },
+    b: { tensor: z([4, 3]), offset: 0, batchStride: 0, rowStride: 3, transposed: false },
+  }), /a view .* reaches element 23, beyond/);
+  t.throws(() => matmul(z([3, 4]), z([4, 6]), { activation: 'relu' as Activation }), /unknown activation "relu"/);
+});
