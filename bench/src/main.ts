@@ -1,0 +1,108 @@
+/**
+ * npm run bench [-- --quick] [--json FILE] [--reps N] [--warmup N] [--filter TEXT] [--no-peer] [--wall] [--verify]
+ *
+ * Times each kernel at ViT-B/16's shapes on our WebGPU device and, in the same process and on the same adapter,
+ * the same op in TensorFlow.js's WebGPU backend; prints ours, GFLOP/s or GB/s, the peer and ratio = peer / ours.
+ */
+import { writeFileSync } from 'node:fs';
+import { GpuDevice } from '@clearclip/tensor';
+import { vitB16Cases } from './cases.js';
+import { createTfjsPeer, type Peer } from './peer-tfjs.js';
+import { runCase, type BenchRow } from './runner.js';
+
+interface Args {
+  quick: boolean;
+  json: string | null;
+  reps: number;
+  warmup: number;
+  filter: string | null;
+  peer: boolean;
+  wall: boolean;
+  verify: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { quick: false, json: null, reps: 0, warmup: 1, filter: null, peer: true, wall: false, verify: false };
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i];
+    const val = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`bench: ${k} needs a value`);
+      return v;
+    };
+    if (k === '--quick') a.quick = true;
+    else if (k === '--json') a.json = val();
+    else if (k === '--reps') a.reps = Number(val());
+    else if (k === '--warmup') a.warmup = Number(val());
+    else if (k === '--filter') a.filter = val();
+    else if (k === '--no-peer') a.peer = false;
+    else if (k === '--wall') a.wall = true;
+    else if (k === '--verify') a.verify = true;
+    else if (k === '--help' || k === '-h') {
+      console.log('npm run bench -- [--quick] [--json FILE] [--reps N] [--warmup N] [--filter TEXT] [--no-peer] [--wall] [--verify]');
+      process.exit(0);
+    } else throw new Error(`bench: unknown argument ${k}`);
+  }
+  if (!a.reps) a.reps = a.quick ? 3 : 5;
+  return a;
+}
+
+const fmt = (x: number | null, d = 2) => (x === null ? '-' : x.toFixed(d));
+
+function printRow(r: BenchRow): void {
+  const rate = r.gflops !== null ? `${fmt(r.gflops)} GFLOP/s` : r.gbps !== null ? `${fmt(r.gbps)} GB/s` : '';
+  const peerRate =
+    r.peerMs === null ? '' : r.gflops !== null ? `${fmt((r.gflops * r.ms) / r.peerMs)} GFLOP/s` : r.gbps !== null ? `${fmt((r.gbps * r.ms) / r.peerMs)} GB/s` : '';
+  const check = r.maxErr !== null ? `  maxErr ${r.maxErr.toExponential(2)}${r.maxErr <= (r.tol ?? 0) ? '' : ' (ABOVE ' + r.tol?.toExponential(2) + ')'}` : '';
+  console.log(
+    `${r.kernel.padEnd(9)} ${r.shape.padEnd(38)} ${r.dtype}  ${fmt(r.ms, 1).padStart(8)} ms ${rate.padStart(15)}   ` +
+      `peer ${fmt(r.peerMs, 1).padStart(8)} ms ${peerRate.padStart(15)}   ratio ${fmt(r.ratio)}${check}`,
+  );
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const dev = await GpuDevice.create();
+  let cases = vitB16Cases();
+  if (args.quick) cases = cases.filter((c) => c.quick);
+  if (args.filter) cases = cases.filter((c) => `${c.kernel} ${c.shape} ${c.dtype}`.includes(args.filter!));
+  cases = cases.filter((c) => c.dtype !== 'f16' || dev.hasF16);
+
+  let peer: Peer | null = null;
+  if (args.peer) {
+    try {
+      peer = await createTfjsPeer();
+    } catch (e) {
+      console.warn(`peer unavailable, timing ours only: ${(e as Error).message}`);
+    }
+  }
+  const wallOnly = args.wall || !dev.hasTimestamps;
+  console.log(`adapter: ${dev.describe()}`);
+  if (peer) {
+    const info = (peer.tf.backend() as unknown as { adapterInfo?: { vendor?: string; architecture?: string; description?: string } }).adapterInfo;
+    const what = info ? [info.vendor, info.architecture, info.description].filter(Boolean).join(' / ') : 'adapter info not exposed';
+    console.log(`peer:    ${peer.name} on ${what}`);
+  }
+  console.log(
+    `timing:  ours by ${wallOnly ? 'wall clock over many dispatches per submit' : 'timestamp-query, per dispatch'} (median of ${args.reps} after ${args.warmup} warm-up); ` +
+      `peer by wall clock over ${args.reps} queued runs after warm-up, synced with a one-element read`,
+  );
+  console.log('');
+  const rows: BenchRow[] = [];
+  for (const c of cases) {
+    const row = await runCase(dev, c, { warmup: args.warmup, reps: args.reps, forceWall: args.wall, peer, verify: args.verify });
+    rows.push(row);
+    printRow(row);
+  }
+  if (args.json) {
+    writeFileSync(args.json, JSON.stringify(rows, null, 2) + '\n');
+    console.log(`\nwrote ${rows.length} rows to ${args.json}`);
+  }
+  peer?.dispose();
+  dev.destroy();
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,77 @@
+// Time per stage of ClearCLIP segmentation with a real-size CLIP ViT-B/16 (random weights: the time does not
+// depend on the values) on a 448-short-side image: npm run bench:segment [-- --dtype f16] [--image FILE] [--json FILE]
+import { writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { GpuDevice } from '@clearclip/tensor';
+import { writeSafetensors } from '@clearclip/tensor/safetensors';
+import { RUNTIME_FORMAT, expectedTensors, parseOpenClipConfig } from '@clearclip/vit';
+import { ClearCLIP } from 'clearclip';
+
+const VIT_B_16 = {
+  model_cfg: {
+    embed_dim: 512,
+    quick_gelu: true,
+    vision_cfg: { image_size: 224, layers: 12, width: 768, patch_size: 16 },
+    text_cfg: { context_length: 77, vocab_size: 49408, width: 512, heads: 8, layers: 12 },
+  },
+  preprocess_cfg: { mean: [0.48145466, 0.4578275, 0.40821073], std: [0.26862954, 0.26130258, 0.27577711] },
+};
+
+/** A runtime-format file with CLIP-like random values: LayerNorm weights 1, biases 0, the rest uniform ±0.02·√3. */
+async function randomWeights(file: string): Promise<void> {
+  const text = JSON.stringify(VIT_B_16);
+  const shapes = expectedTensors(parseOpenClipConfig(text));
+  let s = 12345;
+  const layout = [...shapes].map(([name, shape]) => ({ name, dtype: 'F32' as const, shape }));
+  await writeSafetensors(
+    file,
+    async function* () {
+      for (const [name, shape] of shapes) {
+        const n = shape.reduce((a, b) => a * b, 1);
+        const data = new Float32Array(n);
+        if (/ln_|ln_final/.test(name) && name.endsWith('.weight')) data.fill(1);
+        else if (name === 'logit_scale') data[0] = Math.log(100);
+        else if (!name.endsWith('bias')) for (let i = 0; i < n; i++) data[i] = (((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32) - 0.5) * 0.0693;
+        yield { name, dtype: 'F32' as const, shape, data };
+      }
+    },
+    { format: RUNTIME_FORMAT, dtype: 'f32', open_clip_config: text, source: 'random ViT-B/16' },
+    layout,
+  );
+}
+
+const { values: a } = parseArgs({ options: { dtype: { type: 'string' }, image: { type: 'string' }, json: { type: 'string' }, runs: { type: 'string' } } });
+const dtype = (a.dtype ?? 'f32') as 'f32' | 'f16';
+const image = a.image ?? path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../assets/demo.png');
+const tmp = await mkdtemp(path.join(os.tmpdir(), 'clearclip-bench-'));
+const device = await GpuDevice.create();
+try {
+  const weights = path.join(tmp, 'vit-b-16-random.safetensors');
+  await randomWeights(weights);
+  const seg = await ClearCLIP.load({ weights, dtype, device, cacheDir: path.join(tmp, 'cache') });
+  console.log(`adapter: ${device.describe()}`);
+  console.log(`model: random CLIP ViT-B/16 (${dtype}); image ${image}; 21 classes; settings: scale (2048, 448), crop 448, stride 224`);
+  const classes = 'background,aeroplane,bicycle,bird,boat,bottle,bus,car,cat,chair,cow,table,dog,horse,motorbike,person,plant,sheep,sofa,train,monitor'.split(',');
+  const rows = [];
+  const runs = Number(a.runs ?? 2);
+  for (let run = 0; run < runs; run++) {
+    const r = await seg.segment(image, classes, { stageTimes: true, probs: true });
+    rows.push({ run, ...r.timings, windows: r.windows, inferenceSize: r.inferenceSize, size: [r.height, r.width] });
+    const t = r.timings;
+    console.log(
+      `run ${run}${run === 0 ? ' (cold: shader compilation, text tower for 21 x 80 prompts)' : ' (warm: query features from the disk cache)'}: ` +
+        Object.entries(t)
+          .map(([k, v]) => `${k} ${v.toFixed(0)} ms`)
+          .join(', ') +
+        ` — ${r.windows} windows at ${r.inferenceSize.join('x')}`,
+    );
+  }
+  if (a.json) writeFileSync(a.json, JSON.stringify({ adapter: device.describe(), dtype, rows }, null, 2));
+  seg.dispose();
+} finally {
+  device.destroy();
+  await rm(tmp, { recursive: true, force: true });
+}
