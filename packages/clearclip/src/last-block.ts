@@ -93,7 +93,7 @@ export class DecomposedBlock implements TransformerBlock {
                 throw new Error(`DecomposedBlock: unknown attention ${String(this.form.attention)}`);
             }
           });
-          applyAttention(weights, view(p.v!, i), d, ctx, i * L * W);
+          applyAttention(weights, view(p.v!, i), d, view(ctx, i));
           weights.dispose();
         }
       }

@@ -9,6 +9,8 @@ export interface HeadView {
   tensor: Tensor;
   offset: number;
   rowStride: number;
+  /** Distance between heads; default headDim (heads side by side in a row). */
+  headStride?: number;
 }
 
 export interface HeadDims {
@@ -26,24 +28,24 @@ export function attentionWeights(x: HeadView, y: HeadView, d: HeadDims, mask?: T
       M: d.tokens,
       N: d.tokens,
       K: d.headDim,
-      a: { tensor: x.tensor, offset: x.offset, batchStride: d.headDim, rowStride: x.rowStride },
-      b: { tensor: y.tensor, offset: y.offset, batchStride: d.headDim, rowStride: y.rowStride, transposed: true },
+      a: { tensor: x.tensor, offset: x.offset, batchStride: x.headStride ?? d.headDim, rowStride: x.rowStride },
+      b: { tensor: y.tensor, offset: y.offset, batchStride: y.headStride ?? d.headDim, rowStride: y.rowStride, transposed: true },
       alpha: d.headDim ** -0.5,
     });
     return softmax(mask ? add(scores, mask) : scores);
   });
 }
 
-/** out[l, h*hd + d] = Σ_j w[h, l, j] · v[h, j, d], written into row `outOffset / W` onwards of a [.., L, W] tensor. */
-export function applyAttention(weights: Tensor, v: HeadView, d: HeadDims, out: Tensor, outOffset: number): void {
+/** out[h, l, d] = Σ_j w[h, l, j] · v[h, j, d], written through the `out` view (by default heads side by side in rows of W). */
+export function applyAttention(weights: Tensor, v: HeadView, d: HeadDims, out: HeadView): void {
   matmulStrided({
     batch: d.heads,
     M: d.tokens,
     N: d.headDim,
     K: d.tokens,
     a: { tensor: weights, offset: 0, batchStride: d.tokens * d.tokens, rowStride: d.tokens },
-    b: { tensor: v.tensor, offset: v.offset, batchStride: d.headDim, rowStride: v.rowStride, transposed: false },
-    out: { tensor: out, offset: outOffset, batchStride: d.headDim, rowStride: d.heads * d.headDim },
+    b: { tensor: v.tensor, offset: v.offset, batchStride: v.headStride ?? d.headDim, rowStride: v.rowStride, transposed: false },
+    out: { tensor: out.tensor, offset: out.offset, batchStride: out.headStride ?? d.headDim, rowStride: out.rowStride },
   });
 }
 

@@ -1,4 +1,4 @@
-import { type Tensor, type Activation, layerNorm, matmul } from '@clearclip/tensor';
+import { type Tensor, type Activation, layerNorm, matmul, permute } from '@clearclip/tensor';
 import { type HeadDims, applyAttention, attentionWeights } from './attention.js';
 
 /** One pre-norm transformer block's parameters, Linear weights in [in, out] layout. */
@@ -36,17 +36,41 @@ export class ResidualAttentionBlock implements TransformerBlock {
       const [B, L, W] = x.shape;
       const h = layerNorm(x, this.w.ln1.weight, this.w.ln1.bias, this.eps);
       const qkv = matmul(h, this.w.inProj.weight, { bias: this.w.inProj.bias });
-      const ctx = dev.empty([B, L, W], x.dtype, 'attn_ctx');
-      const d: HeadDims = { heads: this.heads, tokens: L, headDim: W / this.heads };
-      for (let b = 0; b < B; b++) {
-        const base = b * L * 3 * W;
-        const wts = attentionWeights({ tensor: qkv, offset: base, rowStride: 3 * W }, { tensor: qkv, offset: base + W, rowStride: 3 * W }, d, mask);
-        applyAttention(wts, { tensor: qkv, offset: base + 2 * W, rowStride: 3 * W }, d, ctx, b * L * W);
-        wts.dispose();
-      }
+      const ctx = B === 1 ? this.attendOne(qkv, L, W, mask) : this.attendBatch(qkv, B, L, W, mask);
       const y = matmul(ctx, this.w.outProj.weight, { bias: this.w.outProj.bias, residual: x });
       return this.mlp(y);
     });
+  }
+
+  /** One sequence: q, k, v read in place from the fused [1, L, 3W] projection. */
+  private attendOne(qkv: Tensor, L: number, W: number, mask?: Tensor): Tensor {
+    const d: HeadDims = { heads: this.heads, tokens: L, headDim: W / this.heads };
+    const ctx = qkv.device.empty([1, L, W], qkv.dtype, 'attn_ctx');
+    const wts = attentionWeights({ tensor: qkv, offset: 0, rowStride: 3 * W }, { tensor: qkv, offset: W, rowStride: 3 * W }, d, mask);
+    applyAttention(wts, { tensor: qkv, offset: 2 * W, rowStride: 3 * W }, d, { tensor: ctx, offset: 0, rowStride: W });
+    wts.dispose();
+    return ctx;
+  }
+
+  /**
+   * A batch (text prompts, image windows): one permute to [3, B, H, L, hd] makes every (item, head) pair an equal
+   * stride apart, so attention is three launches for the whole batch instead of three per item.
+   */
+  private attendBatch(qkv: Tensor, B: number, L: number, W: number, mask?: Tensor): Tensor {
+    const H = this.heads;
+    const hd = W / H;
+    const heads = permute(qkv.reshape([B, L, 3, H, hd]), [2, 0, 3, 1, 4]);
+    const n = B * H * L * hd;
+    const d: HeadDims = { heads: B * H, tokens: L, headDim: hd };
+    const view = (offset: number) => ({ tensor: heads, offset, rowStride: hd, headStride: L * hd });
+    const wts = attentionWeights(view(0), view(n), d, mask);
+    const out = qkv.device.empty([B, H, L, hd], qkv.dtype, 'attn_heads');
+    applyAttention(wts, view(2 * n), d, { tensor: out, offset: 0, rowStride: hd, headStride: L * hd });
+    wts.dispose();
+    heads.dispose();
+    const ctx = permute(out, [0, 2, 1, 3]).reshape([B, L, W]);
+    out.dispose();
+    return ctx;
   }
 
   /** y + c_proj(act(c_fc(ln_2(y)))). */
