@@ -1,4 +1,5 @@
 import { ClearCLIP } from './clearclip.js';
+import { parseClassFile } from './classes.js';
 import { PRESETS, type PresetName } from './last-block.js';
 import type { EvalSegmenter, EvalSettings } from './eval/settings.js';
 
@@ -9,7 +10,9 @@ export async function evalSegmenterFactory(s: EvalSettings, extra: { dtype?: 'f3
   const seg = await ClearCLIP.load({ weights: s.weights ?? undefined, model, pretrained, dtype: extra.dtype, vocab: extra.vocab });
   return {
     async segment(img, o) {
-      const r = await seg.segment(img, o.classesFile, {
+      // The prompt file's text, parsed as a class file: handed over as a string, a single line would be read as a
+      // --classes list (one class per comma) instead of one class with synonyms.
+      const r = await seg.segment(img, parseClassFile(o.classesFile, o.classesPath), {
         scale: o.resizeScale,
         crop: o.slideCrop,
         stride: o.slideStride,

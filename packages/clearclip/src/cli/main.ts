@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 // The `clearclip` command: segment, eval, eval merge, convert-coco-object, parity.
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { segmentCli } from './segment.js';
 import { evalCli, convertCocoObjectCli } from './eval.js';
 import { parityCli } from './parity.js';
@@ -37,10 +39,22 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e: Error) => {
-    process.stderr.write(`clearclip: ${e.message}\n`);
-    process.exit(2);
-  },
-);
+// Exit only when executed directly (also through the npm bin symlink, where argv[1] is the link), so that tests and
+// other programs can import main().
+function isEntry(): boolean {
+  try {
+    return realpathSync(fileURLToPath(import.meta.url)) === realpathSync(process.argv[1] ?? '');
+  } catch {
+    return false;
+  }
+}
+
+if (isEntry()) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e: Error) => {
+      process.stderr.write(`clearclip: ${e.message}\n`);
+      process.exit(2);
+    },
+  );
+}
