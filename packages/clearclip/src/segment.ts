@@ -21,6 +21,8 @@ export interface SlideOptions {
   logits?: boolean;
   /** Wait for the GPU after each stage so that per-stage times are real (slightly slower). */
   stageTimes?: boolean;
+  /** Largest [queries, pixels] f32 logits block per query chunk; default half the binding limit, at most 256 MiB. */
+  maxChunkBytes?: number;
 }
 
 export interface SlideResult {
@@ -101,7 +103,7 @@ export async function slideInference(
     await stage('vision');
 
     const qAll = dev.tensor(queries, [Q, E], clip.dtype, 'queries');
-    const maxBytes = Math.min(dev.limits.maxStorageBufferBindingSize, 512 * 1024 * 1024) / 2;
+    const maxBytes = opts.maxChunkBytes ?? Math.min(dev.limits.maxStorageBufferBindingSize, 512 * 1024 * 1024) / 2;
     const chunks = queryChunks(queryClass, Math.max(H * W, oH * oW), maxBytes);
     const chunkLogits = (c: { start: number; end: number }): Tensor => {
       const qc = c.start === 0 && c.end === Q ? qAll : slice(qAll, 0, c.start, c.end);
