@@ -12,8 +12,10 @@
 // and no barriers. A's index depends only on the workgroup and k, so it is uniform across lanes and lavapipe loads
 // it once per workgroup-SIMD as a scalar; only B is loaded per lane, and each loaded B value feeds TM FMAs.
 // Rows and columns past the edge are clamped onto the last real one (no branches in the K loop) and never written.
-// With VEC_B (B rows contiguous and 4-aligned, N % 4 == 0) each lane's four columns are one vec4 load.
-// Accumulation is f32 whatever T is. The 1-D grid over (batch, row tile, column tile) folds into y above 65535.
+// With VEC_B (B rows contiguous and 4-aligned, N % 4 == 0) each lane's four columns are one vec4 load (on
+// lavapipe this measures the same as four scalar loads, as do vec4 loads along k for transposed B; GPUs gain).
+// Accumulation is f32 whatever T is. The 1-D grid over (batch, column tile, row tile), row tiles fastest so that
+// neighbouring workgroups share their strip of B, folds into y above 65535.
 alias T = f32;
 alias BV = f32;             // element of the b binding: T, or vec4<T> when VEC_B
 const VEC_B: bool = false;
@@ -27,7 +29,7 @@ const WX: u32 = 8u;         // lanes per workgroup
 const BN: u32 = WX * TN4 * 4u;
 
 struct Params {
-  M: u32, N: u32, K: u32, tilesN: u32,
+  M: u32, N: u32, K: u32, tilesM: u32,
   tilesMN: u32, total: u32, alpha: f32, pad0: u32,
   aOff: u32, aBS: u32, aRS: u32, pad1: u32,
   bOff: u32, bBS: u32, bKS: u32, bNS: u32,
@@ -82,9 +84,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   if (tile >= p.total) { return; }
   let bi = tile / p.tilesMN;
   let r = tile - bi * p.tilesMN;
-  let tm = r / p.tilesN;
-  let m0 = tm * TM;
-  let n0 = (r - tm * p.tilesN) * BN + lx * (TN4 * 4u);
+  let tn = r / p.tilesM;
+  let m0 = (r - tn * p.tilesM) * TM;
+  let n0 = tn * BN + lx * (TN4 * 4u);
 
   var aRow: array<u32, TM>;
   for (var i = 0u; i < TM; i++) { aRow[i] = p.aOff + bi * p.aBS + min(m0 + i, p.M - 1u) * p.aRS; }
@@ -119,22 +121,27 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     }
   }
 
-  let oBase = p.oOff + bi * p.oBS;
+  // The epilogue runs once per element in a loop with data-dependent bounds that the compiler keeps rolled: unrolled
+  // over the TM x TN4*4 block, an erf or exp per element made lavapipe's pipeline compile take seconds.
+  // pre is indexed by a loop counter, so it lives in (per-lane) scratch memory while acc stays in registers.
+  var pre: array<f32, TM * TN4 * 4u>;
   for (var i = 0u; i < TM; i++) {
-    let m = m0 + i;
-    if (m >= p.M) { break; }
     for (var j = 0u; j < TN4; j++) {
-      for (var c = 0u; c < 4u; c++) {
-        let n = n0 + j * 4u + c;
-        if (n < p.N) {
-          var v = p.alpha * acc[i][j][c];
-          if (HAS_BIAS) { v += f32(bias[n]); }
-          v = activate(v);
-          let o = oBase + m * p.oRS + n;
-          if (HAS_RES) { v += f32(res[o]); }
-          out[o] = T(v);
-        }
-      }
+      for (var c = 0u; c < 4u; c++) { pre[(i * TN4 + j) * 4u + c] = acc[i][j][c]; }
+    }
+  }
+  let oBase = p.oOff + bi * p.oBS;
+  let rows = min(TM, p.M - m0);
+  let cols = min(TN4 * 4u, p.N - min(n0, p.N));
+  for (var i = 0u; i < rows; i++) {
+    for (var c = 0u; c < cols; c++) {
+      let n = n0 + c;
+      var v = p.alpha * pre[i * TN4 * 4u + c];
+      if (HAS_BIAS) { v += f32(bias[n]); }
+      v = activate(v);
+      let o = oBase + (m0 + i) * p.oRS + n;
+      if (HAS_RES) { v += f32(res[o]); }
+      out[o] = T(v);
     }
   }
 }

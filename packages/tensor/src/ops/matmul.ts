@@ -115,8 +115,8 @@ export function matmulStrided(spec: StridedMatmul): Tensor {
 
   const cfg = tileOverride ?? (M <= SHORT_TILE.TM ? SHORT_TILE : TILE);
   const BN = cfg.WX * cfg.TN4 * 4;
-  const tilesN = ceilDiv(N, BN);
-  const tilesMN = ceilDiv(M, cfg.TM) * tilesN;
+  const tilesM = ceilDiv(M, cfg.TM);
+  const tilesMN = tilesM * ceilDiv(N, BN);
   const total = tilesMN * batch;
   // K = 0 needs no special case: the K loop is empty and the epilogue sees zeros.
   if (total === 0) return outView.tensor;
@@ -138,7 +138,7 @@ export function matmulStrided(spec: StridedMatmul): Tensor {
       WX: `${cfg.WX}u`,
     },
     uniforms: params([
-      { u: M }, { u: N }, { u: K }, { u: tilesN },
+      { u: M }, { u: N }, { u: K }, { u: tilesM },
       { u: tilesMN }, { u: total }, { f: alpha }, { u: 0 },
       { u: spec.a.offset }, { u: spec.a.batchStride }, { u: spec.a.rowStride }, { u: 0 },
       { u: spec.b.offset }, { u: spec.b.batchStride }, { u: bKS }, { u: bNS },
