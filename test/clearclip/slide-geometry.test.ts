@@ -1,6 +1,6 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
-import { slideGeometry, windowBatch, type WindowGeometry } from 'clearclip';
+import { slideGeometry, windowBatch, windowPlan, cropTopLeft, type WindowGeometry } from 'clearclip';
 import { requireShared } from '../helpers/fixtures.js';
 import { uniform } from '../helpers/random.js';
 
@@ -66,18 +66,32 @@ t.test('last window shifted back to end at the border', async (t) => {
   );
 });
 
-t.test('crop 0: one window over the whole image, padded to a patch multiple', async (t) => {
-  // 200 % 16 = 8 -> pad 8 -> top 4; 300 % 16 = 12 -> pad 4 -> left 2. The stride is ignored.
-  const g = slideGeometry(200, 300, 0, 0, 16);
-  t.same(g, { h: 200, w: 300, winH: 200, winW: 300, padH: 208, padW: 304, boxes: [box(0, 0, 4, 2)] });
-  t.same(slideGeometry(224, 320, 0, 999, 16).boxes, [box(0, 0)]);
+t.test('crop 0 is upstream whole-image mode: no padding, remainder rows and columns dropped, logits go straight to the output size', async (t) => {
+  // 200 // 16 = 12 -> 192 rows seen; 300 // 16 = 18 -> 288 columns; one window mapped onto the 400x600 output.
+  const plan = windowPlan(200, 300, [400, 600], 0, 0, 16);
+  t.same(plan, {
+    geometry: { h: 400, w: 600, winH: 400, winW: 600, padH: 400, padW: 600, boxes: [box(0, 0)] },
+    inputH: 192,
+    inputW: 288,
+    resizeAfter: false,
+  });
+  t.throws(() => windowPlan(10, 300, [10, 300], 0, 0, 16), /smaller than one 16-pixel patch/);
+  const img = Float32Array.from({ length: 3 * 5 * 7 }, (_, i) => i);
+  const crop = cropTopLeft(img, 5, 7, 4, 6);
+  t.equal(crop[(2 * 4 + 3) * 6 + 5], img[(2 * 5 + 3) * 7 + 5], 'channel 2, row 3, column 5 kept in place');
+});
+
+t.test('sliding plans resize after merging only when the output size differs', async (t) => {
+  t.equal(windowPlan(200, 300, [200, 300], 224, 112, 16).resizeAfter, false);
+  t.equal(windowPlan(200, 300, [1367, 2048], 224, 112, 16).resizeAfter, true);
+  t.same(windowPlan(200, 300, [200, 300], 224, 112, 16).geometry, slideGeometry(200, 300, 224, 112, 16));
 });
 
 t.test('bad arguments name the argument and the value', async (t) => {
   t.throws(() => slideGeometry(0, 10, 224, 112, 16), /slideGeometry: h must be a positive integer, got 0/);
   t.throws(() => slideGeometry(10, -3, 224, 112, 16), /slideGeometry: w must be a positive integer, got -3/);
   t.throws(() => slideGeometry(10, 10, 224, 112, 1.5), /slideGeometry: patch must be a positive integer, got 1.5/);
-  t.throws(() => slideGeometry(10, 10, -1, 112, 16), /slideGeometry: crop must be a non-negative integer, got -1/);
+  t.throws(() => slideGeometry(10, 10, -1, 112, 16), /slideGeometry: crop must be a positive integer, got -1/);
   t.throws(() => slideGeometry(10, 10, 224, 0, 16), /slideGeometry: stride must be a positive integer, got 0/);
   t.throws(() => slideGeometry(10.5, 10, 224, 112, 16), /h must be a positive integer/);
 });
@@ -103,7 +117,7 @@ t.test('windowBatch: crops at the window corners, zeros in the centred padding',
   for (const [h, w, crop, stride, patch] of [
     [45, 70, 32, 12, 6], // 3 x 5 windows, 32 % 6 = 2 -> pad 2 + 2
     [21, 70, 32, 12, 8], // one row smaller than the crop: 21 % 8 = 5 -> pad 3 -> top 1, bottom 2
-    [13, 9, 0, 0, 4], // whole image: pad 3 (top 1) and 3 (left 1)
+    [13, 9, 16, 4, 4], // crop larger than the image: one window, pad 3 (top 1) and 3 (left 1)
   ]) {
     const g = slideGeometry(h, w, crop, stride, patch);
     // Values away from 0 so that a missing copy cannot look like padding.
@@ -116,6 +130,6 @@ t.test('windowBatch: crops at the window corners, zeros in the centred padding',
     const zeros = got.filter((v) => v === 0).length;
     t.equal(zeros, count * 3 * (g.padH * g.padW - g.winH * g.winW), `${h}x${w}: zeros exactly in the padding`);
   }
-  const g = slideGeometry(20, 20, 0, 0, 16);
+  const g = slideGeometry(20, 20, 24, 8, 16);
   t.throws(() => windowBatch(new Float32Array(3 * 20 * 19), g, 0, 1), /windowBatch: image has 1140 values, expected 3x20x20/);
 });

@@ -4,7 +4,7 @@ export { ClearCLIP, DEFAULT_SEGMENT, readClassFile, type LoadOptions, type Segme
 export { parseClassFile, parseClassList, type ClassSpec } from './classes.js';
 export { DecomposedBlock, PRESETS, UPSTREAM_MODEL_TYPES, type AttentionKind, type LastBlockForm, type PresetName } from './last-block.js';
 export { queryFeatures, trimTokenRows, defaultCacheDir, type QueryOptions } from './queries.js';
-export { slideGeometry, windowBatch } from './slide.js';
+export { slideGeometry, windowBatch, windowPlan, cropTopLeft, type WindowPlan } from './slide.js';
 export { slideInference, type SlideOptions, type SlideResult } from './segment.js';
 export { windowMerge, type WindowBox, type WindowGeometry } from './ops/window-merge.js';
 export { segAccumulate, segProbs, classRanges, type SegState } from './ops/seg-postprocess.js';

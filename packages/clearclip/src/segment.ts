@@ -3,7 +3,7 @@ import type { CLIP } from '@clearclip/vit';
 import type { DecomposedBlock } from './last-block.js';
 import { windowMerge, type WindowGeometry } from './ops/window-merge.js';
 import { classRanges, segAccumulate, segProbs, type SegState } from './ops/seg-postprocess.js';
-import { slideGeometry, windowBatch } from './slide.js';
+import { cropTopLeft, windowBatch, windowPlan } from './slide.js';
 
 export interface SlideOptions {
   /** Window side in pixels; 0 = one window over the whole image. */
@@ -73,8 +73,9 @@ export async function slideInference(
   const Q = queryClass.length;
   if (queries.length !== Q * E) throw new Error(`slideInference: ${queries.length} query values, expected ${Q} x ${E}`);
   const p = clip.config.vision.patchSize;
-  const geo = slideGeometry(H, W, opts.crop, opts.stride, p);
   const [oH, oW] = opts.outputSize ?? [H, W];
+  const plan = windowPlan(H, W, [oH, oW], opts.crop, opts.stride, p);
+  const geo = plan.geometry;
   const timings: Record<string, number> = {};
   let t0 = performance.now();
   const stage = async (name: string): Promise<void> => {
@@ -85,15 +86,16 @@ export async function slideInference(
   };
 
   return dev.scopeAsync(async () => {
-    const gh = geo.padH / p;
-    const gw = geo.padW / p;
+    const gh = plan.inputH / p;
+    const gw = plan.inputW / p;
     const nWin = geo.boxes.length;
     const per = Math.max(1, opts.windowBatch ?? 4);
     // Dense features of every window, L2-normalised: [nb, gh*gw, E] per batch. Small next to the logits.
     const feats: { first: number; t: Tensor }[] = [];
     for (let first = 0; first < nWin; first += per) {
       const nb = Math.min(per, nWin - first);
-      const batch = dev.tensor(windowBatch(image, geo, first, nb), [nb, 3, geo.padH, geo.padW], 'f32', 'windows');
+      const pixels = opts.crop === 0 ? cropTopLeft(image, H, W, plan.inputH, plan.inputW) : windowBatch(image, geo, first, nb);
+      const batch = dev.tensor(pixels, [nb, 3, plan.inputH, plan.inputW], 'f32', 'windows');
       const dense = clip.visual.encodeDense(batch, { lastBlock: block });
       feats.push({ first, t: l2Normalize(dense) });
       batch.dispose();
@@ -104,7 +106,7 @@ export async function slideInference(
 
     const qAll = dev.tensor(queries, [Q, E], clip.dtype, 'queries');
     const maxBytes = opts.maxChunkBytes ?? Math.min(dev.limits.maxStorageBufferBindingSize, 512 * 1024 * 1024) / 2;
-    const chunks = queryChunks(queryClass, Math.max(H * W, oH * oW), maxBytes);
+    const chunks = queryChunks(queryClass, Math.max(geo.h * geo.w, oH * oW), maxBytes);
     const chunkLogits = (c: { start: number; end: number }): Tensor => {
       const qc = c.start === 0 && c.end === Q ? qAll : slice(qAll, 0, c.start, c.end);
       let acc: Tensor | null = null;
@@ -119,7 +121,7 @@ export async function slideInference(
         cos.dispose();
       }
       if (qc !== qAll) qc.dispose();
-      if (oH === H && oW === W) return acc!;
+      if (!plan.resizeAfter) return acc!;
       const resized = resizeBilinear(acc!, oH, oW);
       acc!.dispose();
       return resized;

@@ -3,20 +3,15 @@ import type { WindowBox, WindowGeometry } from './ops/window-merge.js';
 /**
  * Upstream's sliding-window grid: ceil-style counts `max(H - crop + stride - 1, 0) // stride + 1`, windows at
  * i*stride with the last one shifted back to end at the border, each window (min(crop, side) pixels) padded
- * centred to a patch multiple: pad = p - side % p, top/left = pad // 2. crop = 0 means one window over the image.
+ * centred to a patch multiple: pad = p - side % p, top/left = pad // 2.
  */
 export function slideGeometry(h: number, w: number, crop: number, stride: number, patch: number): WindowGeometry {
-  for (const [k, v] of Object.entries({ h, w, patch })) if (!Number.isInteger(v) || v <= 0) throw new Error(`slideGeometry: ${k} must be a positive integer, got ${v}`);
-  if (!Number.isInteger(crop) || crop < 0) throw new Error(`slideGeometry: crop must be a non-negative integer, got ${crop}`);
-  if (crop > 0 && (!Number.isInteger(stride) || stride <= 0)) throw new Error(`slideGeometry: stride must be a positive integer, got ${stride}`);
-  const cropH = crop === 0 ? h : crop;
-  const cropW = crop === 0 ? w : crop;
-  const strideH = crop === 0 ? h : stride;
-  const strideW = crop === 0 ? w : stride;
-  const hGrids = Math.floor(Math.max(h - cropH + strideH - 1, 0) / strideH) + 1;
-  const wGrids = Math.floor(Math.max(w - cropW + strideW - 1, 0) / strideW) + 1;
-  const winH = Math.min(cropH, h);
-  const winW = Math.min(cropW, w);
+  for (const [k, v] of Object.entries({ h, w, patch, crop, stride })) {
+    if (!Number.isInteger(v) || v <= 0) throw new Error(`slideGeometry: ${k} must be a positive integer, got ${v}`);
+  }
+  const grids = (side: number) => Math.floor(Math.max(side - crop + stride - 1, 0) / stride) + 1;
+  const winH = Math.min(crop, h);
+  const winW = Math.min(crop, w);
   const pad = (side: number): [number, number] => {
     if (side % patch === 0) return [0, 0];
     const p = patch - (side % patch);
@@ -25,16 +20,55 @@ export function slideGeometry(h: number, w: number, crop: number, stride: number
   const [padTop, padBottom] = pad(winH);
   const [padLeft, padRight] = pad(winW);
   const boxes: WindowBox[] = [];
-  for (let i = 0; i < hGrids; i++) {
-    for (let j = 0; j < wGrids; j++) {
-      const y2 = Math.min(i * strideH + cropH, h);
-      const x2 = Math.min(j * strideW + cropW, w);
-      boxes.push({ y1: Math.max(y2 - cropH, 0), x1: Math.max(x2 - cropW, 0), padTop, padLeft });
+  for (let i = 0; i < grids(h); i++) {
+    for (let j = 0; j < grids(w); j++) {
+      const y2 = Math.min(i * stride + crop, h);
+      const x2 = Math.min(j * stride + crop, w);
+      boxes.push({ y1: Math.max(y2 - crop, 0), x1: Math.max(x2 - crop, 0), padTop, padLeft });
     }
   }
-  void padBottom;
-  void padRight;
   return { h, w, winH, winW, padH: winH + padTop + padBottom, padW: winW + padLeft + padRight, boxes };
+}
+
+/** How one image goes through the model: the windows it sees and how their logits map onto the output. */
+export interface WindowPlan {
+  /** Output geometry for windowMerge (for whole-image mode: the output size itself). */
+  geometry: WindowGeometry;
+  /** Size of each window the vision tower sees (a patch multiple). */
+  inputH: number;
+  inputW: number;
+  /** Resize the merged logits to the output size afterwards (sliding mode with ori_shape != input size). */
+  resizeAfter: boolean;
+}
+
+/**
+ * Sliding windows when crop > 0. crop = 0 is upstream's whole-image forward_feature(img, ori_shape): no padding
+ * (the patch convolution drops the last H % p rows and W % p columns), and the [gh, gw] logits are resized
+ * bilinearly in one step straight to the output size.
+ */
+export function windowPlan(h: number, w: number, out: [number, number], crop: number, stride: number, patch: number): WindowPlan {
+  const [oH, oW] = out;
+  if (crop === 0) {
+    const inputH = Math.floor(h / patch) * patch;
+    const inputW = Math.floor(w / patch) * patch;
+    if (inputH === 0 || inputW === 0) throw new Error(`whole-image mode: image ${h}x${w} is smaller than one ${patch}-pixel patch`);
+    return {
+      geometry: { h: oH, w: oW, winH: oH, winW: oW, padH: oH, padW: oW, boxes: [{ y1: 0, x1: 0, padTop: 0, padLeft: 0 }] },
+      inputH,
+      inputW,
+      resizeAfter: false,
+    };
+  }
+  const geometry = slideGeometry(h, w, crop, stride, patch);
+  return { geometry, inputH: geometry.padH, inputW: geometry.padW, resizeAfter: oH !== h || oW !== w };
+}
+
+/** The top-left inputH x inputW of a normalised [3, H, W] image, as [1, 3, inputH, inputW]. */
+export function cropTopLeft(image: Float32Array, h: number, w: number, inputH: number, inputW: number): Float32Array {
+  if (image.length !== 3 * h * w) throw new Error(`cropTopLeft: image has ${image.length} values, expected 3x${h}x${w}`);
+  const out = new Float32Array(3 * inputH * inputW);
+  for (let c = 0; c < 3; c++) for (let y = 0; y < inputH; y++) out.set(image.subarray((c * h + y) * w, (c * h + y) * w + inputW), (c * inputH + y) * inputW);
+  return out;
 }
 
 /**

@@ -28,7 +28,7 @@ export interface EvalSettings {
   /** Pixels whose best class probability is below this become class 0 (upstream prob_thd). */
   probThd: number;
   logitScale: number;
-  /** Sliding window; slideCrop 0 = one forward pass over the resized image, as upstream. */
+  /** Sliding window; slideCrop 0 = upstream whole-image mode (one unpadded forward pass, logits resized straight to the original size). */
   slideCrop: number;
   slideStride: number;
   /** MMSeg Resize scale (long, short) with keep_ratio: the image is scaled to fit within both. */
