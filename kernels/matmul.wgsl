@@ -7,7 +7,9 @@
 // so attention heads are read and written in place inside [L, 3*D] / [L, D] buffers; a batch stride of 0 shares an
 // operand across the batch.
 //
-// Shaped for CPU WebGPU (lavapipe: LLVM, invocations as SIMD lanes) and fine on GPUs: one workgroup is WX lanes;
+// Shaped for CPU WebGPU (lavapipe: LLVM, invocations as 8-wide SIMD lanes), correct anywhere but not tuned for GPUs
+// (8-lane workgroups, no shared tiles). A classic 64x64 workgroup-shared tile with 4x4 per invocation ran at
+// 1-2 GFLOP/s here: every per-lane read of workgroup memory is a gather. Instead one workgroup is WX lanes;
 // each lane owns TM rows x TN4*4 columns of a TM x (WX*TN4*4) output tile in registers, with no workgroup memory
 // and no barriers. A's index depends only on the workgroup and k, so it is uniform across lanes and lavapipe loads
 // it once per workgroup-SIMD as a scalar; only B is loaded per lane, and each loaded B value feeds TM FMAs.
