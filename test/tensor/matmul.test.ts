@@ -116,8 +116,9 @@ t.test('GELU covers the whole erf range, including the tails where erf is clampe
   const want = Float64Array.from(x, (v) => reference.activationRef(v, 'gelu'));
   let worst = 0;
   for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(out[i] - want[i]) / (1e-7 + 2 ** -23 * Math.abs(want[i])));
-  // Relative to f32 rounding of the result plus the erf approximation's 1e-7 (scaled by 0.5|x| <= 6).
-  t.ok(worst <= 8, `gelu over [-12, 12]: worst error ${worst.toFixed(2)} units of (1e-7 + 2^-23 |y|)`);
+  // Units of 1e-7 absolute + 1 ulp relative. In the negative tail 0.5x(1 + erf(x/sqrt2)) cancels: 1 + erf carries
+  // erf's f32 rounding (ulp(1) = 1.2e-7) and the approximation's 1e-7, both scaled by 0.5|x| <= 6, so up to ~13e-7.
+  t.ok(worst <= 14, `gelu over [-12, 12]: worst error ${worst.toFixed(2)} units of (1e-7 + 2^-23 |y|)`);
 });
 
 t.test('strided views: attention heads read from a [L, 3D] qkv buffer and written into [L, D]', async (t) => {
