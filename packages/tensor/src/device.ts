@@ -460,7 +460,9 @@ export class GpuDevice {
   // ---------------------------------------------------------------- profiling
 
   /** Start recording GPU time per dispatch (timestamp-query). Returns false where the adapter cannot. */
-  startProfiling(capacity = 4096): boolean {
+  startProfiling(capacity = 2048): boolean {
+    // WebGPU caps a query set at 4096 queries: two per dispatch.
+    capacity = Math.min(capacity, 2048);
     if (!this.hasTimestamps) return false;
     this.flush();
     this.profile?.set.destroy();
