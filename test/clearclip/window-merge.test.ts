@@ -1,5 +1,5 @@
 import t from 'tap';
-import { slideGeometry, windowMerge, reference, type WindowGeometry } from 'clearclip';
+import { slideGeometry, windowPlan, windowMerge, reference, type WindowGeometry } from 'clearclip';
 import { testDevice } from '../helpers/device.js';
 import { assertClose } from '../helpers/assert.js';
 import { uniform } from '../helpers/random.js';
@@ -48,9 +48,9 @@ const cases: Case[] = [
     batches: [1, 1, 1, 1, 1],
   },
   {
-    // Low-res grid unrelated to the patch size (upsampling factor not an integer), one query, whole image.
+    // Low-res grid unrelated to the output size (upsampling factor not an integer), one query, whole-image mode.
     name: '17x23 whole image, grid 5x3, Q 1',
-    geo: slideGeometry(17, 23, 0, 0, 4),
+    geo: windowPlan(17, 23, [17, 23], 0, 0, 4).geometry,
     Q: 1,
     gh: 5,
     gw: 3,
