@@ -35,7 +35,7 @@ export interface SegmentOptions {
   probThd?: number;
   /** A preset name or the three switches. */
   form?: PresetName | LastBlockForm;
-  /** Windows per vision batch. */
+  /** Windows per vision batch; 0 = as many as the device's binding limit allows (at most 8). */
   windowBatch?: number;
   /** Per-class probabilities at the original size (default true; C x H x W floats). */
   probs?: boolean;
@@ -50,7 +50,7 @@ export const DEFAULT_SEGMENT: Required<Omit<SegmentOptions, 'form'>> & { form: P
   logitScale: 50,
   probThd: 0,
   form: 'clearclip',
-  windowBatch: 4,
+  windowBatch: 0,
   probs: true,
   stageTimes: false,
 };
@@ -151,7 +151,7 @@ export class ClearCLIP {
       stride: o.stride,
       logitScale: o.logitScale,
       probThd: o.probThd,
-      windowBatch: o.windowBatch,
+      windowBatch: o.windowBatch || undefined,
       outputSize: [img.height, img.width],
       probs: o.probs,
       stageTimes: o.stageTimes,

@@ -10,7 +10,7 @@ export interface QueryOptions {
   templates?: readonly ((c: string) => string)[];
   /** Folder for cached query features; null disables the cache. Default $CLEARCLIP_CACHE or ~/.cache/clearclip. */
   cacheDir?: string | null;
-  /** Prompts per text-tower batch. */
+  /** Most prompts per text-tower batch (default 512; fewer when the binding limit requires). */
   batch?: number;
   /** Called once per text-tower batch (for tests and progress). */
   onBatch?: (prompts: number, tokens: number) => void;
@@ -82,16 +82,25 @@ export async function queryFeatures(clip: CLIP, tokenizer: ClipTokenizer, names:
   if (todo.length === 0) return out;
 
   const prompts = todo.flatMap((i) => templates.map((t) => t(names[i])));
-  const batch = opts.batch ?? 320;
   const feats = new Float32Array(prompts.length * E);
   const dev = clip.device;
-  for (let s = 0; s < prompts.length; s += batch) {
-    const chunk = prompts.slice(s, s + batch);
-    const full = tokenizer.tokenize(chunk, ctx);
-    const { ids, length } = trimTokenRows(full, chunk.length, ctx, tokenizer.eotId);
-    opts.onBatch?.(chunk.length, length);
-    const f = await dev.scopeAsync(async () => l2Normalize(clip.encodeText(ids, chunk.length)).read());
-    feats.set(f, s * E);
+  for (let s = 0; s < prompts.length; ) {
+    // As many prompts as the binding limit allows at this chunk's token length (long class names need smaller batches).
+    let n = Math.min(opts.batch ?? 512, prompts.length - s);
+    for (;;) {
+      const chunk = prompts.slice(s, s + n);
+      const { ids, length } = trimTokenRows(tokenizer.tokenize(chunk, ctx), n, ctx, tokenizer.eotId);
+      const fit = clip.text.maxBatch(length, dev.maxTensorBytes);
+      if (n > fit) {
+        n = fit;
+        continue;
+      }
+      opts.onBatch?.(n, length);
+      const f = await dev.scopeAsync(async () => l2Normalize(clip.encodeText(ids, n)).read());
+      feats.set(f, s * E);
+      break;
+    }
+    s += n;
   }
   const T = templates.length;
   for (let k = 0; k < todo.length; k++) {

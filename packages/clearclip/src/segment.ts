@@ -11,7 +11,7 @@ export interface SlideOptions {
   stride: number;
   logitScale: number;
   probThd: number;
-  /** Windows per vision-tower batch. */
+  /** Windows per vision-tower batch; default: as many as the device's binding limit allows (at most 8). */
   windowBatch?: number;
   /** Size of the result (upstream's ori_shape); default the input size. */
   outputSize?: [number, number];
@@ -89,7 +89,8 @@ export async function slideInference(
     const gh = plan.inputH / p;
     const gw = plan.inputW / p;
     const nWin = geo.boxes.length;
-    const per = Math.max(1, opts.windowBatch ?? 4);
+    // Windows per vision batch: as many as fit the binding limit (the batched attention weights are [B*H, L, L]).
+    const per = Math.max(1, opts.windowBatch ?? Math.min(8, clip.visual.maxBatch(plan.inputH, plan.inputW, dev.maxTensorBytes)));
     // Dense features of every window, L2-normalised: [nb, gh*gw, E] per batch. Small next to the logits.
     const feats: { first: number; t: Tensor }[] = [];
     for (let first = 0; first < nWin; first += per) {

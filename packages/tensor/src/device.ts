@@ -130,6 +130,14 @@ export class GpuDevice {
     return this.device.limits;
   }
 
+  /**
+   * The largest tensor worth planning a batch around: the storage binding and buffer limits, less the slack the
+   * buffer pool's size buckets may add (up to 1/8).
+   */
+  get maxTensorBytes(): number {
+    return Math.floor((Math.min(this.limits.maxStorageBufferBindingSize, this.limits.maxBufferSize) * 7) / 8);
+  }
+
   get isLost(): boolean {
     return this.lostInfo !== null;
   }

@@ -29,6 +29,17 @@ export class ResidualAttentionBlock implements TransformerBlock {
     return this.w.ln1.weight.shape[0];
   }
 
+  /**
+   * Bytes of the largest intermediate one sequence of L tokens adds to a batch: the fused projection [L, 3W], the
+   * MLP hidden [L, 4W] or the attention weights [H, L, L]. Batches are sized so that none passes a binding limit.
+   */
+  bytesPerItem(L: number): number {
+    const w = this.w;
+    const W = w.ln1.weight.shape[0];
+    const bpe = w.fc.weight.dtype === 'f16' ? 2 : 4;
+    return bpe * Math.max(L * 3 * W, L * w.fc.weight.shape[1], this.heads * L * L);
+  }
+
   /** x: [B, L, W] -> [B, L, W]. */
   forward(x: Tensor, mask?: Tensor): Tensor {
     const dev = x.device;

@@ -32,6 +32,11 @@ export class TextTransformer {
     return m;
   }
 
+  /** The largest batch of L-token rows whose intermediates stay within `maxBytes` per buffer (at least 1). */
+  maxBatch(L: number, maxBytes: number): number {
+    return Math.max(1, Math.floor(maxBytes / this.blocks[0].bytesPerItem(L)));
+  }
+
   /**
    * ids: B rows of L token ids (L <= context length; rows may be cut after their end-of-text token since the causal
    * mask keeps later tokens from changing the pooled row). Returns [B, E], unnormalised.

@@ -79,6 +79,12 @@ export class VisionTransformer {
     return t;
   }
 
+  /** The largest batch of H x W images whose intermediates stay within `maxBytes` per buffer (at least 1). */
+  maxBatch(h: number, w: number, maxBytes: number): number {
+    const L = 1 + (h / this.patchSize) * (w / this.patchSize);
+    return Math.max(1, Math.floor(maxBytes / this.blocks[0].bytesPerItem(L)));
+  }
+
   /** [cls; patches] + pos for a [B, 3, H, W] image (H, W multiples of the patch size): [B, 1 + gh*gw, W]. */
   embed(image: Tensor): Tensor {
     const p = this.patchSize;
