@@ -2,9 +2,10 @@
 # Makes WebGPU usable on a Debian/Ubuntu machine with no GPU.
 # Dawn needs lavapipe from Mesa >= 24 (bookworm's own 22.3 is rejected for missing
 # shaderUniform*ArrayDynamicIndexing); on bookworm that Mesa comes from bookworm-backports.
-# Where Mesa >= 24 cannot be had, it installs the EGL/GLES pieces for Dawn's OpenGL ES
-# backend on llvmpipe instead (the tensor package falls back to it by itself).
-# Idempotent: when a good lavapipe is already installed it does nothing and says so.
+# It also installs the EGL/GLES pieces for Dawn's OpenGL ES backend on llvmpipe: the fallback the
+# tensor package takes by itself where no Vulkan adapter exists (the tests exercise it too), and
+# the only path where Mesa >= 24 cannot be had.
+# Idempotent: when everything is already installed it does nothing and says so.
 set -euo pipefail
 
 say() { printf '[setup-software-gpu] %s\n' "$*"; }
@@ -20,9 +21,12 @@ mesa_major() {
   case "$v" in "install ok installed "*) v=${v#install ok installed }; v=${v#*:}; echo "${v%%.*}";; *) echo 0;; esac
 }
 
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+gles_ok() { installed libegl1 && installed libegl-mesa0 && installed libgles2; }
+
 have=$(mesa_major)
-if [ "$have" -ge 24 ] && [ -e /usr/share/vulkan/icd.d/lvp_icd.x86_64.json -o -e /usr/share/vulkan/icd.d/lvp_icd.json -o -n "$(ls /usr/share/vulkan/icd.d/lvp_icd* 2>/dev/null)" ]; then
-  say "lavapipe from Mesa $have already installed: nothing to do"; exit 0
+if [ "$have" -ge 24 ] && [ -n "$(ls /usr/share/vulkan/icd.d/lvp_icd* 2>/dev/null)" ] && gles_ok; then
+  say "lavapipe from Mesa $have and the EGL/GLES fallback already installed: nothing to do"; exit 0
 fi
 
 SUDO=""
@@ -42,14 +46,14 @@ say "apt-get update"
 $SUDO apt-get update -qq
 if [ "$codename" = bookworm ]; then
   say "installing mesa-vulkan-drivers from bookworm-backports"
-  $SUDO apt-get install -y -qq -t bookworm-backports mesa-vulkan-drivers libvulkan1 >/dev/null || true
+  $SUDO apt-get install -y -qq -t bookworm-backports mesa-vulkan-drivers libvulkan1 libegl1 libegl-mesa0 libgles2 >/dev/null || true
 else
   say "installing mesa-vulkan-drivers"
-  $SUDO apt-get install -y -qq mesa-vulkan-drivers libvulkan1 >/dev/null || true
+  $SUDO apt-get install -y -qq mesa-vulkan-drivers libvulkan1 libegl1 libegl-mesa0 libgles2 >/dev/null || true
 fi
 have=$(mesa_major)
 if [ "$have" -ge 24 ]; then
-  say "lavapipe from Mesa $have installed"
+  say "lavapipe from Mesa $have installed, with the EGL/GLES fallback"
 else
   say "Mesa >= 24 not available (have: $have); installing the OpenGL ES fallback (llvmpipe through EGL)"
   $SUDO apt-get install -y -qq libegl1 libegl-mesa0 libgles2 >/dev/null
