@@ -9,7 +9,7 @@ export { add, mul, scale } from './ops/elementwise.js';
 export { gatherRows } from './ops/gather.js';
 export { matmul, matmulStrided, setMatmulTile, type MatmulTile, type Activation, type MatmulOptions, type MatmulView, type StridedMatmul } from './ops/matmul.js';
 export { softmax, setSoftmaxShortRow } from './ops/softmax.js';
-export { layerNorm } from './ops/layernorm.js';
+export { layerNorm, setLayerNormShortRow } from './ops/layernorm.js';
 export { l2Normalize } from './ops/l2normalize.js';
 export { argmax, max } from './ops/max.js';
 export { patchEmbed } from './ops/patch-embed.js';

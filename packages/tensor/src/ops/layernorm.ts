@@ -1,8 +1,16 @@
 import type { Tensor } from '../tensor.js';
 import { isFloat } from '../dtype.js';
 import { shapeStr } from '../shape.js';
-import { grid1d, params } from './grid.js';
+import { grid1d, params, ceilDiv } from './grid.js';
 import { rowsOf } from './rows.js';
+
+/** Rows up to this wide take one invocation each (layernorm_rows.wgsl); wider rows one workgroup each. */
+export let LAYERNORM_SHORT_ROW = 4096;
+
+/** For benchmarks and tests of both kernels. */
+export function setLayerNormShortRow(n: number): void {
+  LAYERNORM_SHORT_ROW = n;
+}
 
 /**
  * LayerNorm over the last axis: (x - mean) / sqrt(var + eps) * gamma + beta, biased variance (PyTorch).
@@ -19,13 +27,14 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps = 1e-5): T
   if (gamma.dtype !== beta.dtype) throw new Error(`layerNorm: gamma (${gamma.dtype}) and beta (${beta.dtype}) dtypes differ`);
   if (!(eps >= 0) || !Number.isFinite(eps)) throw new Error(`layerNorm: eps must be a finite number >= 0, got ${eps}`);
   const out = x.device.empty(x.shape, x.dtype, 'layerNorm');
+  const short = cols <= LAYERNORM_SHORT_ROW;
   x.device.dispatch({
-    kernel: 'layernorm',
+    kernel: short ? 'layernorm_rows' : 'layernorm',
     defines: { T: x.dtype, P: gamma.dtype },
     uniforms: params([{ u: rows }, { u: cols }, { f: eps }, { u: 0 }]),
     inputs: [x, gamma, beta],
     outputs: [out],
-    workgroups: grid1d(rows),
+    workgroups: grid1d(short ? ceilDiv(rows, 64) : rows),
     label: 'layerNorm',
   });
   return out;
