@@ -141,3 +141,15 @@ t.test('destroy() makes later calls throw DeviceLostError', async (t) => {
   t.doesNotThrow(() => x.dispose(), 'disposing after destroy is harmless');
   t.doesNotThrow(() => dev.destroy(), 'a second destroy is harmless');
 });
+
+t.test('a device lost underneath us (driver reset, OOM kill) turns every later call into DeviceLostError with the reason', async (t) => {
+  const dev = await GpuDevice.create();
+  const x = dev.tensor([1, 2, 3], [3]);
+  // Losing the raw GPUDevice without our destroy(): what a driver reset looks like from the library's side.
+  dev.device.destroy();
+  await dev.device.lost;
+  t.equal(dev.isLost, true);
+  t.throws(() => scale(x, 2), { name: 'DeviceLostError', message: /scale: the WebGPU device was lost \(destroyed\)/ }, 'an op names itself and the reason');
+  await t.rejects(x.read(), DeviceLostError, 'read');
+  t.throws(() => dev.tensor([1], [1], 'f32', 'weights'), /weights: the WebGPU device was lost/, 'an upload names the tensor');
+});
