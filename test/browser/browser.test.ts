@@ -1,0 +1,18 @@
+import t from 'tap';
+import { findChromium, runInBrowser } from './run.js';
+
+// The same tensor core through a browser's navigator.gpu (headless Chromium; SwiftShader's WebGPU where there is no
+// GPU): kernels are fetched with preloadKernels and checked against their float64 references inside the page.
+// Tolerances are in test/browser/entry.ts (f32 sums: 1e-5 absolute on values of order 1).
+t.test('the tensor core runs in a browser through navigator.gpu', async (t) => {
+  const chromium = findChromium();
+  if (!chromium) {
+    t.comment('SKIP: no Chromium (apt-get install chromium, or set CHROMIUM=/path/to/chrome): the browser path was not run');
+    return;
+  }
+  const r = await runInBrowser(chromium);
+  t.notOk(r.error, r.error ?? 'the page reported');
+  t.match(r.adapter ?? '', /\[navigator, /, `adapter: ${r.adapter}`);
+  t.ok((r.rows ?? []).length >= 4, 'every kernel reported');
+  for (const row of r.rows ?? []) t.ok(row.ok, `${row.name}: max error ${row.maxErr.toExponential(2)} (tolerance ${row.tol})`);
+});
