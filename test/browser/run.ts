@@ -65,7 +65,15 @@ export async function runInBrowser(chromium: string, timeoutMs = 120_000): Promi
       ...(process.env.CLEARCLIP_BROWSER_DEBUG ? ['--enable-logging=stderr'] : []),
       `--user-data-dir=${profile}`, '--remote-debugging-port=0', `http://127.0.0.1:${port}/`,
     ];
-    const p = spawn(chromium, args, { stdio: ['ignore', 'ignore', process.env.CLEARCLIP_BROWSER_DEBUG ? 'inherit' : 'ignore'] });
+    // Its own process group, so that the renderer and GPU processes go down with it.
+    const p = spawn(chromium, args, { detached: true, stdio: ['ignore', 'ignore', process.env.CLEARCLIP_BROWSER_DEBUG ? 'inherit' : 'ignore'] });
+    const killGroup = (sig: NodeJS.Signals) => {
+      try {
+        process.kill(-p.pid!, sig);
+      } catch {
+        /* already gone */
+      }
+    };
     const exited = new Promise<number | null>((r) => p.on('exit', r));
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -78,12 +86,20 @@ export async function runInBrowser(chromium: string, timeoutMs = 120_000): Promi
       ]);
     } finally {
       clearTimeout(timer);
-      p.kill('SIGKILL');
+      killGroup('SIGTERM');
+      const gone = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5000))]);
+      if (!gone) killGroup('SIGKILL');
       await exited;
+      killGroup('SIGKILL'); // stragglers of the group
     }
   } finally {
     server.close();
-    rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+    try {
+      rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+    } catch (e) {
+      // A profile folder left in the temp dir is harmless; it must not fail the run.
+      console.error(`note: could not remove ${profile}: ${(e as Error).message}`);
+    }
   }
 }
 
