@@ -1,8 +1,7 @@
 import t from 'tap';
 import path from 'node:path';
 import { DecomposedBlock, PRESETS, slideInference, type SlideOptions } from 'clearclip';
-import { SafetensorsLite } from '../helpers/safetensors-lite.js';
-import { requireShared } from '../helpers/fixtures.js';
+import { readF32, requireShared } from '../helpers/fixtures.js';
 import { assertClose } from '../helpers/assert.js';
 import { uniform } from '../helpers/random.js';
 import { loadFixtureClip } from './helpers/fixture-model.js';
@@ -16,7 +15,7 @@ t.test('query chunking: 1, 3 and 5 chunks give the same prediction, probabilitie
   const dir = requireShared(t, 'fixtures', 'clip-tiny-b16');
   const clip = await loadFixtureClip(t);
   if (!clip || !dir) return;
-  const input = new SafetensorsLite(path.join(dir, 'reference.safetensors')).f32('seg.input');
+  const input = await readF32(path.join(dir, 'reference.safetensors'), 'seg.input');
   const [, , H, W] = input.shape;
   const E = clip.config.embedDim;
   // Unit-length random queries: cosine logits of the size real ones have.

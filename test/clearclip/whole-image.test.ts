@@ -2,8 +2,7 @@ import t from 'tap';
 import path from 'node:path';
 import { DecomposedBlock, PRESETS, slideInference, cropTopLeft } from 'clearclip';
 import { l2Normalize, matmul, reference } from '@clearclip/tensor';
-import { SafetensorsLite } from '../helpers/safetensors-lite.js';
-import { requireShared } from '../helpers/fixtures.js';
+import { readF32, requireShared } from '../helpers/fixtures.js';
 import { assertClose } from '../helpers/assert.js';
 import { uniform } from '../helpers/random.js';
 import { loadFixtureClip } from './helpers/fixture-model.js';
@@ -17,7 +16,7 @@ t.test('crop 0 runs the unpadded image and resizes its logits straight to the ou
   const clip = await loadFixtureClip(t);
   if (!clip || !dir) return;
   const dev = clip.device;
-  const input = new SafetensorsLite(path.join(dir, 'reference.safetensors')).f32('seg.input');
+  const input = await readF32(path.join(dir, 'reference.safetensors'), 'seg.input');
   const [, , H, W] = input.shape;
   const E = clip.config.embedDim;
   const Q = 4;

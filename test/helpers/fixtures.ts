@@ -24,3 +24,14 @@ export function requireShared(t: Test, ...parts: string[]): string | null {
   else t.comment(`SKIP: ${msg}`);
   return null;
 }
+
+/** One float tensor of a safetensors file, through the library's own reader. */
+export async function readF32(file: string, name: string): Promise<{ shape: number[]; data: Float32Array }> {
+  const { SafetensorsFile } = await import('@clearclip/tensor/safetensors');
+  const f = await SafetensorsFile.open(file);
+  try {
+    return { shape: f.entry(name).shape.slice(), data: await f.readFloat32(name) };
+  } finally {
+    await f.close();
+  }
+}

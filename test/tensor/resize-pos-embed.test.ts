@@ -1,9 +1,8 @@
 import t from 'tap';
 import { concat, permute, resizeBicubic, slice, reference, type Tensor, type GpuDevice } from '@clearclip/tensor';
 import { testDevice } from '../helpers/device.js';
-import { requireShared } from '../helpers/fixtures.js';
+import { readF32, requireShared } from '../helpers/fixtures.js';
 import { assertClose } from '../helpers/assert.js';
-import { SafetensorsLite } from '../helpers/safetensors-lite.js';
 
 /*
  * Fixture README point 5: upstream interpolates the pretrained [n, n] position grid with
@@ -34,9 +33,7 @@ t.test('position-embedding interpolation reproduces the fixture (GPU f32 and flo
   const modelPath = requireShared(t, 'fixtures', 'clip-tiny-b16', 'open_clip_model.safetensors');
   const refPath = requireShared(t, 'fixtures', 'clip-tiny-b16', 'reference.safetensors');
   if (!modelPath || !refPath) return;
-  const model = new SafetensorsLite(modelPath);
-  const refs = new SafetensorsLite(refPath);
-  const pe = model.f32('visual.positional_embedding');
+  const pe = await readF32(modelPath, 'visual.positional_embedding');
   const [tokens, d] = pe.shape;
   const n = Math.round(Math.sqrt(tokens - 1));
   t.equal(n * n + 1, tokens, `positional_embedding [${pe.shape}] is a square grid of ${n}x${n} plus CLS`);
@@ -44,7 +41,7 @@ t.test('position-embedding interpolation reproduces the fixture (GPU f32 and flo
   const dev = await testDevice();
   const pos = dev.tensor(pe.data, pe.shape);
   for (const [gh, gw] of grids) {
-    const want = refs.f32(`vision.pos_embed_${gh}x${gw}`);
+    const want = await readF32(refPath, `vision.pos_embed_${gh}x${gw}`);
     t.same(want.shape, [1 + gh * gw, d], `fixture vision.pos_embed_${gh}x${gw} shape`);
     const maxRef = want.data.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
     const opts = { atol: 1e-6 * maxRef, rtol: 0, shape: want.shape };
@@ -68,7 +65,7 @@ t.test('position-embedding interpolation reproduces the fixture (GPU f32 and flo
 t.test('a grid equal to the pretrained one still changes (scale n/(n + 0.1), not 1)', async (t) => {
   const modelPath = requireShared(t, 'fixtures', 'clip-tiny-b16', 'open_clip_model.safetensors');
   if (!modelPath) return;
-  const pe = new SafetensorsLite(modelPath).f32('visual.positional_embedding');
+  const pe = await readF32(modelPath, 'visual.positional_embedding');
   const d = pe.shape[1];
   const n = Math.round(Math.sqrt(pe.shape[0] - 1));
   const grid = reference.permuteRef(pe.data.subarray(d), [n, n, d], [2, 0, 1]);
