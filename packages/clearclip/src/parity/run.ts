@@ -81,13 +81,21 @@ export async function runParity(dev: GpuDevice, dir: string, opts: ParityOptions
       return m;
     };
 
+    // Query features per class-file text: seg.query_features and every seg run share one computation.
+    const queryRuns = new Map<string, Promise<Float32Array>>();
+    const queriesOf = async (text: string, where: string): Promise<Float32Array> => {
+      let q = queryRuns.get(text);
+      if (!q) queryRuns.set(text, (q = tok().then((tk) => queryFeatures(clip, tk, parseClassFile(text, where).queries, { cacheDir: null }))));
+      return q;
+    };
+
     const segRuns = new Map<string, SlideResult>();
     const seg = settings.segmentation ?? {};
     const segRun = async (key: string, form: LastBlockForm, outputSize: [number, number] | null): Promise<SlideResult> => {
       let r = segRuns.get(key);
       if (r) return r;
       const spec = parseClassFile(seg.classes_file_contents, 'settings.segmentation.classes_file_contents');
-      const q = await queryFeatures(clip, await tok(), spec.queries, { cacheDir: null });
+      const q = await queriesOf(seg.classes_file_contents, 'settings.segmentation.classes_file_contents');
       const inputEntry = ref.entry('seg.input');
       const [, , H, W] = inputEntry.shape;
       const block = new DecomposedBlock(lastBlock, form);
@@ -139,8 +147,7 @@ export async function runParity(dev: GpuDevice, dir: string, opts: ParityOptions
           emit(compareFloat(name, got, await f32(name), tol.tower));
         } else if (name === 'queries.features' || name === 'seg.query_features') {
           const text = name === 'queries.features' ? settings.queries.classes_file_contents : seg.classes_file_contents;
-          const spec = parseClassFile(text, `settings ${name}`);
-          emit(compareFloat(name, await queryFeatures(clip, await tok(), spec.queries, { cacheDir: null }), await f32(name), tol.queries));
+          emit(compareFloat(name, await queriesOf(text, `settings ${name}`), await f32(name), tol.queries));
         } else if (name === 'queries.class_index' || name === 'seg.query_index') {
           const text = name === 'queries.class_index' ? settings.queries.classes_file_contents : seg.classes_file_contents;
           emit(compareExact(name, parseClassFile(text).queryClass, await i32(name)));
