@@ -5,12 +5,7 @@ import { grid1d, params, ceilDiv } from './grid.js';
 import { rowsOf } from './rows.js';
 
 /** Rows up to this wide take one invocation each (layernorm_rows.wgsl); wider rows one workgroup each. */
-export let LAYERNORM_SHORT_ROW = 4096;
-
-/** For benchmarks and tests of both kernels. */
-export function setLayerNormShortRow(n: number): void {
-  LAYERNORM_SHORT_ROW = n;
-}
+const LAYERNORM_SHORT_ROW = 4096;
 
 /**
  * LayerNorm over the last axis: (x - mean) / sqrt(var + eps) * gamma + beta, biased variance (PyTorch).

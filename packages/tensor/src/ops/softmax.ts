@@ -3,12 +3,7 @@ import { grid1d, params, ceilDiv } from './grid.js';
 import { rowsOf } from './rows.js';
 
 /** Rows up to this long take one invocation each (softmax_rows.wgsl); longer rows one workgroup each. */
-export let SOFTMAX_SHORT_ROW = 1024;
-
-/** For benchmarks and tests of both kernels. */
-export function setSoftmaxShortRow(n: number): void {
-  SOFTMAX_SHORT_ROW = n;
-}
+const SOFTMAX_SHORT_ROW = 1024;
 
 /** Softmax over the last axis of scale * x, computed stably (the row max is subtracted first). */
 export function softmax(x: Tensor, opts: { scale?: number } = {}): Tensor {
