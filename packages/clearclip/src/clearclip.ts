@@ -74,16 +74,13 @@ export interface Segmentation {
 /** ClearCLIP open-vocabulary segmentation: `const seg = await ClearCLIP.load({...}); await seg.segment(img, 'sky,tree')`. */
 export class ClearCLIP {
   private blocks = new Map<string, DecomposedBlock>();
-  private ownsDevice: boolean;
 
   private constructor(
     readonly clip: CLIP,
     readonly tokenizer: ClipTokenizer,
     private readonly cacheDir: string | null | undefined,
-    ownsDevice: boolean,
-  ) {
-    this.ownsDevice = ownsDevice;
-  }
+    private readonly ownsDevice: boolean,
+  ) {}
 
   static async load(opts: LoadOptions = {}): Promise<ClearCLIP> {
     const device = opts.device ?? (await GpuDevice.create());
