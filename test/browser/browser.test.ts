@@ -2,7 +2,7 @@ import t from 'tap';
 import { findChromium, runInBrowser } from './run.js';
 
 // The same tensor core through a browser's navigator.gpu (headless Chromium; SwiftShader's WebGPU where there is no
-// GPU): kernels are fetched with preloadKernels and checked against their float64 references inside the page.
+// GPU): the bundled kernels are checked against their float64 references inside the page.
 // Tolerances are in test/browser/entry.ts (f32 sums: 1e-5 absolute on values of order 1).
 t.test('the tensor core runs in a browser through navigator.gpu', async (t) => {
   const chromium = findChromium();

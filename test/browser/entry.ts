@@ -1,6 +1,6 @@
 // Runs in a browser page: the tensor core through navigator.gpu, a few kernels checked against their float64
 // references. Bundled by test/browser/run.ts; results go to window.__results.
-import { GpuDevice, preloadKernels, matmul, softmax, layerNorm, resizeBicubic, reference } from '@clearclip/tensor';
+import { GpuDevice, matmul, softmax, layerNorm, resizeBicubic, reference } from '@clearclip/tensor';
 
 interface Row { name: string; maxErr: number; tol: number; ok: boolean }
 
@@ -16,7 +16,6 @@ function rand(n: number, seed: number): Float32Array {
 }
 
 async function main(): Promise<{ adapter: string; rows: Row[] }> {
-  await preloadKernels(['matmul', 'softmax_rows', 'layernorm_rows', 'resize2d'], new URL('/kernels/', location.href));
   const dev = await GpuDevice.create();
   const rows: Row[] = [];
   const check = (name: string, got: ArrayLike<number>, want: ArrayLike<number>, tol: number) => {

@@ -1,7 +1,6 @@
-// The browser path of the tensor core: bundles test/browser/entry.ts with esbuild, serves it and kernels/ on
-// 127.0.0.1, and loads it in headless Chromium (WebGPU through navigator.gpu; SwiftShader where there is no GPU).
+// The browser path of the tensor core: bundles test/browser/entry.ts with esbuild, serves it on
+// 127.0.0.1 (the kernels are inside the bundle), and loads it in headless Chromium (WebGPU through navigator.gpu; SwiftShader where there is no GPU).
 import { createServer, type Server } from 'node:http';
-import { readFile } from 'node:fs/promises';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import os from 'node:os';
@@ -49,7 +48,6 @@ export async function runInBrowser(chromium: string, timeoutMs = 120_000): Promi
         deliver(JSON.parse(body) as BrowserResult);
       } else if (url.pathname === '/') res.writeHead(200, { 'content-type': 'text/html' }).end(page);
       else if (url.pathname === '/bundle.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(js);
-      else if (/^\/kernels\/[\w-]+\.wgsl$/.test(url.pathname)) res.writeHead(200, { 'content-type': 'text/plain' }).end(await readFile(path.join(root, url.pathname)));
       else res.writeHead(404).end();
     } catch {
       res.writeHead(404).end();

@@ -1,51 +1,58 @@
 /**
- * WGSL sources live in the repository's `kernels/` folder, one file per kernel, each valid WGSL on its own (f32).
- * A specialisation rewrites its `alias NAME = type;` and `const NAME = value;` declarations, so the file that is
- * tested and read is the file that runs.
+ * The kernel registry. Each package's WGSL files (`<package>/kernels/*.wgsl`, valid WGSL each in its f32 form) are
+ * compiled into a module of strings by `scripts/bundle-kernels.mjs` and registered here when the package is imported,
+ * so kernels travel inside the npm package and bundles, and nothing reads files at run time. A specialisation
+ * rewrites a kernel's `alias NAME = type;` and `const NAME = value;` declarations, so the file that is tested and
+ * read is the file that runs.
  */
-const sources = new Map<string, string>();
+import { KERNEL_SOURCES } from './kernels.generated.js';
 
-const kernelDir = new URL('../../../kernels/', import.meta.url);
-
-function isNode(): boolean {
-  return typeof process !== 'undefined' && !!process.versions?.node;
+interface Entry {
+  code: string;
+  owner: string;
 }
 
-let readFileSync: ((p: URL, enc: 'utf8') => string) | undefined;
-if (isNode()) {
-  const fs = await import('node:fs');
-  readFileSync = fs.readFileSync as unknown as (p: URL, enc: 'utf8') => string;
+const registry = new Map<string, Entry>();
+
+/**
+ * Register a package's kernels (name -> WGSL). A name may be registered once: a second package claiming a name
+ * already taken throws, naming both owners. Registering the identical source again is allowed (a module evaluated
+ * twice, e.g. by a bundler and by tests, registers the same strings).
+ */
+export function registerKernels(owner: string, sources: Readonly<Record<string, string>>): void {
+  for (const [name, code] of Object.entries(sources)) {
+    const prev = registry.get(name);
+    if (prev && prev.code !== code) {
+      throw new Error(`kernel "${name}" registered twice: by ${prev.owner} and by ${owner} with a different source; rename one`);
+    }
+    if (!prev) registry.set(name, { code, owner });
+  }
 }
 
-/** Provide a kernel's source by hand (browsers without file access, or tests of bad kernels). */
-export function registerKernelSource(name: string, code: string): void {
-  sources.set(name, code);
+/** Provide one kernel's source by hand (tests of bad kernels, experiments). Throws if the name is taken. */
+export function registerKernelSource(name: string, code: string, owner = 'registerKernelSource'): void {
+  registerKernels(owner, { [name]: code });
 }
 
-/** Fetch kernels ahead of use where files cannot be read synchronously (browsers). */
-export async function preloadKernels(names: string[], base: URL = kernelDir): Promise<void> {
-  await Promise.all(
-    names.map(async (n) => {
-      if (sources.has(n)) return;
-      const res = await fetch(new URL(`${n}.wgsl`, base));
-      if (!res.ok) throw new Error(`kernel "${n}": HTTP ${res.status} fetching ${res.url}`);
-      sources.set(n, await res.text());
-    }),
-  );
+/** Every registered kernel name, sorted (for listings, preloading and checks that each kernel is tested). */
+export function kernelNames(): string[] {
+  return [...registry.keys()].sort();
+}
+
+/** Which package registered a kernel. */
+export function kernelOwner(name: string): string | undefined {
+  return registry.get(name)?.owner;
 }
 
 export function kernelSource(name: string): string {
-  let s = sources.get(name);
-  if (s !== undefined) return s;
-  if (!readFileSync) throw new Error(`kernel "${name}" is not loaded: call preloadKernels(["${name}"]) first`);
-  const url = new URL(`${name}.wgsl`, kernelDir);
-  try {
-    s = readFileSync(url, 'utf8');
-  } catch (e) {
-    throw new Error(`kernel "${name}": cannot read ${url.pathname}: ${(e as Error).message}`);
+  const e = registry.get(name);
+  if (!e) {
+    throw new Error(
+      `kernel "${name}" is not registered (known: ${kernelNames().join(', ')}); ` +
+        'a package registers its kernels with registerKernels() when imported',
+    );
   }
-  sources.set(name, s);
-  return s;
+  return e.code;
 }
 
 export type Defines = Record<string, string | number | boolean>;
@@ -70,3 +77,5 @@ export function specialize(name: string, code: string, defines: Defines): string
   if (needF16 && !/^\s*enable\s+f16\s*;/m.test(out)) out = `enable f16;\n${out}`;
   return out;
 }
+
+registerKernels('@clearclip/tensor', KERNEL_SOURCES);

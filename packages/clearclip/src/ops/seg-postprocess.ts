@@ -1,4 +1,5 @@
 import { type Tensor, grid1d, params, ceilDiv, shapeStr } from '@clearclip/tensor';
+import './kernels.js';
 
 /** Running softmax statistics and best class per pixel, updated chunk by chunk of queries. */
 export interface SegState {

@@ -1,4 +1,5 @@
 import { type Tensor, grid1d, params, ceilDiv, shapeStr } from '@clearclip/tensor';
+import './kernels.js';
 
 /** A window of the sliding-window pass: its top-left corner in the image and the centred padding added to it. */
 export interface WindowBox {
