@@ -1,13 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { GpuDevice, type FloatDType } from '@clearclip/tensor';
 import { CLIP, type ClipTokenizer } from '@clearclip/vit';
-import type { DownloadProgress } from '@clearclip/weights-tools';
 import { type ClassSpec, parseClassFile, parseClassList } from './classes.js';
 import { DecomposedBlock, PRESETS, type LastBlockForm, type PresetName } from './last-block.js';
 import { queryFeatures } from './queries.js';
 import { slideInference } from './segment.js';
 import { type RgbImage, readImage, mmsegRescaleSize, resizeLinearU8, normalizeToNchw } from './image/index.js';
 import { loadTokenizer, resolveWeights } from './model-files.js';
+import { PhaseReporter, type ProgressCallback } from './progress.js';
 
 export interface LoadOptions {
   /** A runtime weights file, or an OpenCLIP checkpoint (converted once into the cache). */
@@ -16,12 +16,16 @@ export interface LoadOptions {
   model?: string;
   pretrained?: string;
   dtype?: FloatDType;
+  /** QuickGELU (true) or GELU (false) for a checkpoint whose config does not say; hub models know their own. */
+  quickGelu?: boolean;
   device?: GpuDevice;
   /** bpe_simple_vocab_16e6.txt.gz. */
   vocab?: string;
   /** Query-feature and converted-weights cache; null disables the query cache. */
   cacheDir?: string | null;
-  onDownload?: (p: DownloadProgress) => void;
+  /** Progress of the download, conversion and load phases (progress.ts). */
+  onProgress?: ProgressCallback;
+  /** Notices a person should see (a checkpoint whose activation is ambiguous, ...). */
   log?: (msg: string) => void;
 }
 
@@ -41,6 +45,8 @@ export interface SegmentOptions {
   probs?: boolean;
   /** Synchronise between stages so per-stage times are exact. */
   stageTimes?: boolean;
+  /** Progress of the query and window phases (progress.ts). */
+  onProgress?: ProgressCallback;
 }
 
 export const DEFAULT_SEGMENT: Required<Omit<SegmentOptions, 'form'>> & { form: PresetName } = {
@@ -53,6 +59,7 @@ export const DEFAULT_SEGMENT: Required<Omit<SegmentOptions, 'form'>> & { form: P
   windowBatch: 0,
   probs: true,
   stageTimes: false,
+  onProgress: () => undefined,
 };
 
 export interface Segmentation {
@@ -86,9 +93,14 @@ export class ClearCLIP {
     const device = opts.device ?? (await GpuDevice.create());
     try {
       const dtype = opts.dtype ?? 'f32';
-      const path = await resolveWeights({ weights: opts.weights, model: opts.model, pretrained: opts.pretrained, dtype, cacheDir: opts.cacheDir ?? undefined, onProgress: opts.onDownload, log: opts.log });
+      const path = await resolveWeights({
+        weights: opts.weights, model: opts.model, pretrained: opts.pretrained, dtype, quickGelu: opts.quickGelu,
+        cacheDir: opts.cacheDir ?? undefined, onProgress: opts.onProgress, log: opts.log,
+      });
+      const loading = new PhaseReporter(opts.onProgress, 'load', path, 'tensors', null).start();
       const clip = await CLIP.load(device, path, { dtype });
-      const tokenizer = await loadTokenizer(opts.vocab, opts.log);
+      loading.done();
+      const tokenizer = await loadTokenizer(opts.vocab, { log: opts.log, onProgress: opts.onProgress });
       return new ClearCLIP(clip, tokenizer, opts.cacheDir, !opts.device);
     } catch (e) {
       if (!opts.device) device.destroy();
@@ -118,8 +130,8 @@ export class ClearCLIP {
   }
 
   /** Normalised query features [Q, E] for the classes (cached on disk per model and name). */
-  async queries(spec: ClassSpec): Promise<Float32Array> {
-    return queryFeatures(this.clip, this.tokenizer, spec.queries, { cacheDir: this.cacheDir });
+  async queries(spec: ClassSpec, onProgress?: ProgressCallback): Promise<Float32Array> {
+    return queryFeatures(this.clip, this.tokenizer, spec.queries, { cacheDir: this.cacheDir, onProgress });
   }
 
   async segment(image: RgbImage | string, classes: string | string[] | ClassSpec, opts: SegmentOptions = {}): Promise<Segmentation> {
@@ -141,8 +153,9 @@ export class ClearCLIP {
     const input = normalizeToNchw(resized);
     lap('resize');
     const spec = ClearCLIP.classes(classes);
-    const q = await this.queries(spec);
+    const q = await this.queries(spec, opts.onProgress);
     lap('queries');
+    const windows = new PhaseReporter(opts.onProgress, 'windows', typeof image === 'string' ? image : `${img.width}x${img.height} image`, 'windows', null).start();
     const r = await slideInference(this.clip, this.block(form), input, [h, w], q, spec.queryClass, {
       crop: o.crop,
       stride: o.stride,
@@ -152,7 +165,9 @@ export class ClearCLIP {
       outputSize: [img.height, img.width],
       probs: o.probs,
       stageTimes: o.stageTimes,
+      onWindows: opts.onProgress ? (done, total) => windows.progress(done, { total }) : undefined,
     });
+    windows.done();
     Object.assign(timings, r.timings);
     t = performance.now();
     timings.total = t - t0;

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { l2Normalize } from '@clearclip/tensor';
 import type { CLIP, ClipTokenizer } from '@clearclip/vit';
 import { OPENAI_IMAGENET_TEMPLATES } from './templates.js';
+import { PhaseReporter, type ProgressCallback } from './progress.js';
 
 export interface QueryOptions {
   templates?: readonly ((c: string) => string)[];
@@ -14,6 +15,8 @@ export interface QueryOptions {
   batch?: number;
   /** Called once per text-tower batch (for tests and progress). */
   onBatch?: (prompts: number, tokens: number) => void;
+  /** 'queries' progress events: classes done of those not cached, with prompts/s. */
+  onProgress?: ProgressCallback;
 }
 
 export function defaultCacheDir(): string {
@@ -79,7 +82,13 @@ export async function queryFeatures(clip: CLIP, tokenizer: ClipTokenizer, names:
     }
     todo.push(i);
   }
-  if (todo.length === 0) return out;
+  const what = `${names.length} ${names.length === 1 ? 'class' : 'classes'}`;
+  if (todo.length === 0) {
+    new PhaseReporter(opts.onProgress, 'queries', what, 'classes', names.length).cached(dir ?? undefined);
+    return out;
+  }
+  const report = new PhaseReporter(opts.onProgress, 'queries', what, 'classes', todo.length).start();
+  const tStart = performance.now();
 
   const prompts = todo.flatMap((i) => templates.map((t) => t(names[i])));
   const feats = new Float32Array(prompts.length * E);
@@ -101,7 +110,9 @@ export async function queryFeatures(clip: CLIP, tokenizer: ClipTokenizer, names:
       break;
     }
     s += n;
+    report.progress(Math.floor(s / templates.length), { rate: s / Math.max(1e-3, (performance.now() - tStart) / 1000) });
   }
+  report.done({ rate: prompts.length / Math.max(1e-3, (performance.now() - tStart) / 1000) });
   const T = templates.length;
   for (let k = 0; k < todo.length; k++) {
     const mean = new Float64Array(E);
