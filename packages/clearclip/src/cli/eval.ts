@@ -11,6 +11,8 @@ import { terminalReport, writeOutcome } from '../eval/report.js';
 import { runEval } from '../eval/run.js';
 import { resolveSettings, type EvalSettings, type SegmenterFactory, type SettingsOverrides } from '../eval/settings.js';
 import { parseShard, type Shard } from '../eval/shard.js';
+import { bool, guarded, num, UsageError } from './eval-args.js';
+import { evalAllCli } from './eval-all.js';
 
 export interface EvalCliDeps {
   segmenterFactory: SegmenterFactory;
@@ -20,8 +22,6 @@ export interface EvalCliDeps {
   readImage?: (file: string) => Promise<RgbImage>;
   progress?: ProgressOptions | false;
 }
-
-class UsageError extends Error {}
 
 export const EVAL_USAGE = `usage: clearclip eval --dataset NAME --data-root DIR [--work-dir DIR] [--shard i/n] [options]
        clearclip eval --dataset custom --data-root DIR --classes FILE [layout flags] [options]
@@ -59,20 +59,6 @@ Every default below is the dataset's upstream value (ClearCLIP configs/cfg_<data
   --work-dir DIR           default work_dirs/eval/<dataset>[/shard-i-of-n]
   --no-progress            no progress output
 `;
-
-function num(flag: string, v: string | undefined, int = false): number | undefined {
-  if (v === undefined) return undefined;
-  const x = Number(v);
-  if (v.trim() === '' || !Number.isFinite(x) || (int && !Number.isInteger(x))) throw new UsageError(`--${flag} expects ${int ? 'an integer' : 'a number'}, got '${v}'`);
-  return x;
-}
-
-function bool(flag: string, v: string | undefined): boolean | undefined {
-  if (v === undefined) return undefined;
-  if (/^(true|1|yes)$/i.test(v)) return true;
-  if (/^(false|0|no)$/i.test(v)) return false;
-  throw new UsageError(`--${flag} expects true or false, got '${v}'`);
-}
 
 const EVAL_OPTIONS = {
   dataset: { type: 'string' }, 'dataset-file': { type: 'string' }, 'data-root': { type: 'string' }, 'work-dir': { type: 'string' }, shard: { type: 'string' },
@@ -163,22 +149,10 @@ export function parseEvalArgs(argv: string[]): ParsedEvalArgs | 'help' {
   return { settings, shard, limit, workDir, progress: !v['no-progress'], custom: typeof dataset !== 'string' };
 }
 
-async function guarded(stderr: NodeJS.WritableStream, usage: string, f: () => Promise<number>): Promise<number> {
-  try {
-    return await f();
-  } catch (e) {
-    if (e instanceof UsageError) {
-      stderr.write(`clearclip: ${e.message}\n\n${usage}`);
-      return 2;
-    }
-    stderr.write(`clearclip: ${(e as Error).message}\n`);
-    return 1;
-  }
-}
-
 /** `clearclip eval ...` (and `clearclip eval merge ...`); returns the exit code. */
 export async function evalCli(argv: string[], deps: EvalCliDeps): Promise<number> {
   if (argv[0] === 'merge') return mergeCli(argv.slice(1), deps);
+  if (argv[0] === 'all') return evalAllCli(argv.slice(1), deps);
   const stdout = deps.stdout ?? process.stdout;
   const stderr = deps.stderr ?? process.stderr;
   return guarded(stderr, EVAL_USAGE, async () => {
