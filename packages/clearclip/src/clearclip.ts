@@ -74,6 +74,8 @@ export interface Segmentation {
 /** ClearCLIP open-vocabulary segmentation: `const seg = await ClearCLIP.load({...}); await seg.segment(img, 'sky,tree')`. */
 export class ClearCLIP {
   private blocks = new Map<string, DecomposedBlock>();
+  /** The runtime weights file that was loaded (provenance for outputs). */
+  weightsFile = '';
 
   private constructor(
     readonly clip: CLIP,
@@ -89,7 +91,9 @@ export class ClearCLIP {
       const path = await resolveWeights({ weights: opts.weights, model: opts.model, pretrained: opts.pretrained, dtype, cacheDir: opts.cacheDir ?? undefined, onProgress: opts.onDownload, log: opts.log });
       const clip = await CLIP.load(device, path, { dtype });
       const tokenizer = await loadTokenizer(opts.vocab, opts.log);
-      return new ClearCLIP(clip, tokenizer, opts.cacheDir, !opts.device);
+      const seg = new ClearCLIP(clip, tokenizer, opts.cacheDir, !opts.device);
+      seg.weightsFile = path;
+      return seg;
     } catch (e) {
       if (!opts.device) device.destroy();
       throw e;

@@ -3,7 +3,7 @@ export { CUSTOM_DATASET, CUSTOM_DEFAULTS, customDatasetDef, readDatasetFile, dat
 export { CLASS_NAMES } from './dataset-classes.js';
 export { resolveSettings, validateSettings, settingsKey, CLASSES_DIR, type EvalSettings, type EvalSegmenter, type SegmenterFactory, type SettingsOverrides } from './settings.js';
 export { accumulateImage, addAreas, areasToMetrics, emptyAreas, percent2, type Areas, type Metrics } from './metrics.js';
-export { decodeIndexPng, encodeIndexPng, type IndexImage } from './png-index.js';
+export { decodeIndexPng, encodeIndexPng, encodeGray16Png, type IndexImage } from './png-index.js';
 export { listSamples, readLabel, reduceZeroLabel, type Sample } from './samples.js';
 export { parseShard, selectShard, type Shard } from './shard.js';
 export { runEval, type RunEvalOptions } from './run.js';
