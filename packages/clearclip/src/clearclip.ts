@@ -81,6 +81,8 @@ export interface Segmentation {
 /** ClearCLIP open-vocabulary segmentation: `const seg = await ClearCLIP.load({...}); await seg.segment(img, 'sky,tree')`. */
 export class ClearCLIP {
   private blocks = new Map<string, DecomposedBlock>();
+  /** The runtime weights file that was loaded (provenance for outputs). */
+  weightsFile = '';
 
   private constructor(
     readonly clip: CLIP,
@@ -101,7 +103,9 @@ export class ClearCLIP {
       const clip = await CLIP.load(device, path, { dtype });
       loading.done();
       const tokenizer = await loadTokenizer(opts.vocab, { log: opts.log, onProgress: opts.onProgress });
-      return new ClearCLIP(clip, tokenizer, opts.cacheDir, !opts.device);
+      const seg = new ClearCLIP(clip, tokenizer, opts.cacheDir, !opts.device);
+      seg.weightsFile = path;
+      return seg;
     } catch (e) {
       if (!opts.device) device.destroy();
       throw e;
