@@ -8,4 +8,4 @@ export { VisionTransformer, type VisionForwardOptions } from './vision.js';
 export { TextTransformer } from './text.js';
 export { type LoadedWeights, type TensorSource, uploadClipWeights } from './weights-core.js';
 export { CLIP } from './clip.js';
-export { ClipTokenizer, cleanText, fixText, htmlUnescape } from './tokenizer/index.js';
+export { ClipTokenizer, cleanText, fixText, htmlUnescape, bytesToUnicode } from './tokenizer/index.js';
