@@ -9,11 +9,12 @@ import { requireShared } from '../helpers/fixtures.js';
 import { startHubServer } from './hub-server.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const cli = path.join(root, 'weights-tools/src/cli.ts');
+// The weights commands are mounted in the clearclip CLI as `clearclip weights ...`.
+const cli = path.join(root, 'packages/clearclip/src/cli/main.ts');
 
 function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--conditions=clearclip-source', '--import=tsx', cli, ...args], { cwd: root, env: { ...process.env, HF_HUB_OFFLINE: '' } }, (err, stdout, stderr) =>
+    execFile(process.execPath, ['--conditions=clearclip-source', '--import=tsx', cli, 'weights', ...args], { cwd: root, env: { ...process.env, HF_HUB_OFFLINE: '' } }, (err, stdout, stderr) =>
       resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -50,7 +51,7 @@ t.test('CLI errors name the argument or file and set the exit code', async (t) =
   const dir = await tmp(t);
   const a = await run(['convert', path.join(dir, 'nope.bin'), path.join(dir, 'o')]);
   t.equal(a.code, 1);
-  t.match(a.stderr, /weights-tools: .*nope\.bin: input file not found/);
+  t.match(a.stderr, /clearclip weights: .*nope\.bin: input file not found/);
   const b = await run(['convert', 'x', 'y', '--dtype', 'bf16']);
   t.equal(b.code, 2);
   t.match(b.stderr, /--dtype bf16: must be f32 or f16/);
@@ -82,4 +83,12 @@ t.test('download through the CLI prints paths, plain progress lines off a TTY', 
   t.match(config, /open_clip_config\.json$/);
   t.match(r.stderr, /laion\/CLIP-ViT-B-16-laion2B-s34B-b88K\/open_clip_model\.safetensors: 7\.0\/7\.0 MiB \(100%\) done/);
   t.notMatch(r.stderr, /\r/, 'no carriage returns when stderr is not a terminal');
+});
+
+t.test('each weights command answers --help on stdout with exit 0', async (t) => {
+  for (const cmd of ['convert', 'inspect', 'download']) {
+    const r = await run([cmd, '--help']);
+    t.equal(r.code, 0, `${cmd} --help exits 0 (${r.stderr})`);
+    t.match(r.stdout, new RegExp(`^usage: clearclip weights ${cmd} `), `${cmd} --help prints its usage`);
+  }
 });

@@ -1,20 +1,29 @@
-#!/usr/bin/env node
-/** weights-tools: convert | inspect | download. Errors go to stderr as one line naming the file/argument. */
-import { realpathSync } from 'node:fs';
+/**
+ * `clearclip weights convert | inspect | download` (the clearclip CLI mounts this under its own name, so that no
+ * command resolves to an unclaimed public package). Errors go to stderr as one line naming the file/argument.
+ */
 import { parseArgs } from 'node:util';
-import { pathToFileURL } from 'node:url';
 import { convertCheckpoint } from './convert.js';
 import { formatReport, inspectFile } from './inspect.js';
 import { downloadModel } from './download.js';
 import { progressReporter } from './progress.js';
 import { HUB_MODELS } from './hub-models.js';
 
-const USAGE = `usage:
-  weights-tools convert IN OUT [--dtype f32|f16] [--config open_clip_config.json] [--quick-gelu]
-  weights-tools inspect FILE [--json]
-  weights-tools download MODEL PRETRAINED [--repo org/name] [--revision main] [--cache-dir DIR]
-                         [--endpoint URL] [--offline] [--refresh] [--json]
-models: ${HUB_MODELS.map((m) => `${m.model} ${m.pretrained}`).join(' | ')}`;
+const HELP: Record<string, (prog: string) => string> = {
+  convert: (prog) => `usage: ${prog} convert IN OUT [--dtype f32|f16] [--config open_clip_config.json] [--quick-gelu]
+  IN is an OpenCLIP checkpoint (open_clip_model.safetensors, or a PyTorch zip such as open_clip_pytorch_model.bin);
+  --config defaults to open_clip_config.json beside IN; --quick-gelu forces QuickGELU (OpenAI and MetaCLIP weights).`,
+  inspect: (prog) => `usage: ${prog} inspect FILE [--json]
+  tensors, dtypes, shapes and metadata of a safetensors file or PyTorch checkpoint.`,
+  download: (prog) => `usage: ${prog} download MODEL PRETRAINED [--revision main] [--cache-dir DIR] [--endpoint URL]
+                         [--offline] [--refresh] [--json]
+       ${prog} download --repo org/name [--revision main] ...
+models: ${HUB_MODELS.map((m) => `${m.model} ${m.pretrained}`).join(' | ')}`,
+};
+
+function usage(prog: string): string {
+  return `usage: ${prog} convert|inspect|download ...\n\n${Object.values(HELP).map((h) => h(prog)).join('\n\n')}`;
+}
 
 class UsageError extends Error {}
 
@@ -23,8 +32,13 @@ function positionals(p: string[], names: string[], cmd: string): string[] {
   return p;
 }
 
-export async function main(argv: string[]): Promise<number> {
+export async function weightsCli(argv: string[], prog = 'clearclip weights'): Promise<number> {
   const [cmd, ...rest] = argv;
+  const USAGE = usage(prog);
+  if (cmd && HELP[cmd] && (rest.includes('--help') || rest.includes('-h'))) {
+    process.stdout.write(HELP[cmd](prog) + '\n');
+    return 0;
+  }
   try {
     switch (cmd) {
       case 'convert': {
@@ -81,20 +95,7 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (e) {
     const usage = e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-    process.stderr.write(`weights-tools: ${(e as Error).message}\n${usage ? USAGE + '\n' : ''}`);
+    process.stderr.write(`${prog}: ${(e as Error).message}\n${usage ? USAGE + '\n' : ''}`);
     return usage ? 2 : 1;
   }
-}
-
-// Run when executed directly, including through the npm bin symlink (argv[1] is then the link).
-function isEntry(): boolean {
-  try {
-    return import.meta.url === pathToFileURL(realpathSync(process.argv[1] ?? '')).href;
-  } catch {
-    return false;
-  }
-}
-
-if (isEntry()) {
-  main(process.argv.slice(2)).then((code) => (process.exitCode = code));
 }

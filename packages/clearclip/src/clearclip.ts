@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { GpuDevice, type FloatDType } from '@clearclip/tensor';
 import { CLIP, type ClipTokenizer } from '@clearclip/vit';
-import type { DownloadProgress } from '@clearclip/weights-tools';
 import { type ClassSpec, parseClassFile } from './classes.js';
 import { queryFeatures } from './queries.js';
 import { ClearCLIPCore, type SegmentOptions, type Segmentation } from './segmenter.js';
 import { type RgbImage, readImage } from './image/index.js';
 import { loadTokenizer, resolveWeights } from './model-files.js';
+import { PhaseReporter, type ProgressCallback } from './progress.js';
 
 export { DEFAULT_SEGMENT, type SegmentOptions, type Segmentation } from './segmenter.js';
 
@@ -17,12 +17,16 @@ export interface LoadOptions {
   model?: string;
   pretrained?: string;
   dtype?: FloatDType;
+  /** QuickGELU (true) or GELU (false) for a checkpoint whose config does not say; hub models know their own. */
+  quickGelu?: boolean;
   device?: GpuDevice;
   /** bpe_simple_vocab_16e6.txt.gz. */
   vocab?: string;
   /** Query-feature and converted-weights cache; null disables the query cache. */
   cacheDir?: string | null;
-  onDownload?: (p: DownloadProgress) => void;
+  /** Progress of the download, conversion and load phases (progress.ts). */
+  onProgress?: ProgressCallback;
+  /** Notices a person should see (a checkpoint whose activation is ambiguous, ...). */
   log?: (msg: string) => void;
 }
 
@@ -31,16 +35,21 @@ export class ClearCLIP extends ClearCLIPCore {
   declare readonly clip: CLIP;
 
   private constructor(clip: CLIP, tokenizer: ClipTokenizer, cacheDir: string | null | undefined, ownsDevice: boolean) {
-    super(clip, tokenizer, (names) => queryFeatures(clip, tokenizer, names, { cacheDir }), ownsDevice);
+    super(clip, tokenizer, (names, onProgress) => queryFeatures(clip, tokenizer, names, { cacheDir, onProgress }), ownsDevice);
   }
 
   static async load(opts: LoadOptions = {}): Promise<ClearCLIP> {
     const device = opts.device ?? (await GpuDevice.create());
     try {
       const dtype = opts.dtype ?? 'f32';
-      const path = await resolveWeights({ weights: opts.weights, model: opts.model, pretrained: opts.pretrained, dtype, cacheDir: opts.cacheDir ?? undefined, onProgress: opts.onDownload, log: opts.log });
+      const path = await resolveWeights({
+        weights: opts.weights, model: opts.model, pretrained: opts.pretrained, dtype, quickGelu: opts.quickGelu,
+        cacheDir: opts.cacheDir ?? undefined, onProgress: opts.onProgress, log: opts.log,
+      });
+      const loading = new PhaseReporter(opts.onProgress, 'load', path, 'tensors', null).start();
       const clip = await CLIP.load(device, path, { dtype });
-      const tokenizer = await loadTokenizer(opts.vocab, opts.log);
+      loading.done();
+      const tokenizer = await loadTokenizer(opts.vocab, { log: opts.log, onProgress: opts.onProgress });
       return new ClearCLIP(clip, tokenizer, opts.cacheDir, !opts.device);
     } catch (e) {
       if (!opts.device) device.destroy();
@@ -52,7 +61,7 @@ export class ClearCLIP extends ClearCLIPCore {
   async segment(image: RgbImage | string, classes: string | string[] | ClassSpec, opts: SegmentOptions = {}): Promise<Segmentation> {
     const t0 = performance.now();
     const img = typeof image === 'string' ? await readImage(image) : image;
-    return this.segmentRgb(img, classes, opts, performance.now() - t0);
+    return this.segmentRgb(img, classes, opts, performance.now() - t0, typeof image === 'string' ? image : undefined);
   }
 }
 

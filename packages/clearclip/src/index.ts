@@ -1,6 +1,9 @@
 export * from './image/index.js';
 export * from './render/index.js';
 export { ClearCLIP, DEFAULT_SEGMENT, readClassFile, type LoadOptions, type SegmentOptions, type Segmentation } from './clearclip.js';
+export { type ProgressEvent, type ProgressCallback, type ProgressPhase, type ProgressStatus } from './progress.js';
+export { listCache, pruneCache, type CacheEntry, type PruneOptions } from './runtime-cache.js';
+export { VERSION } from './version.js';
 export { parseClassFile, parseClassList, type ClassSpec } from './classes.js';
 export { DecomposedBlock, PRESETS, UPSTREAM_MODEL_TYPES, type AttentionKind, type LastBlockForm, type PresetName } from './last-block.js';
 export { queryFeatures, trimTokenRows, defaultCacheDir, type QueryOptions } from './queries.js';

@@ -1,51 +1,94 @@
-import { createHash } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
-import { SafetensorsFile } from '@clearclip/tensor/safetensors';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { convertCheckpoint, downloadHubFiles, downloadModel, type DownloadProgress } from '@clearclip/weights-tools';
+import { SafetensorsFile } from '@clearclip/tensor/safetensors';
+import { convertCheckpoint, downloadHubFiles, downloadModel, findHubModel, type DownloadProgress } from '@clearclip/weights-tools';
 import { ClipTokenizer, RUNTIME_FORMAT } from '@clearclip/vit';
 import { defaultCacheDir } from './queries.js';
+import { PhaseReporter, type ProgressCallback } from './progress.js';
+import { runtimeDir, runtimeFileName, sourceSha256, touch } from './runtime-cache.js';
+import { quickGeluWarning } from './quick-gelu.js';
 
-/**
- * A runtime-format weights file for the options given: --weights as is when already converted, an OpenCLIP
- * checkpoint converted once into the cache, or a hub model downloaded (weights-tools) and converted on first use.
- */
-export async function resolveWeights(opts: {
+export interface ResolveWeightsOptions {
   weights?: string;
   model?: string;
   pretrained?: string;
   dtype: 'f32' | 'f16';
+  /** Force QuickGELU (true) or GELU (false); default: the model table for hub models, else the checkpoint's config. */
+  quickGelu?: boolean;
   cacheDir?: string;
-  onProgress?: (p: DownloadProgress) => void;
+  onProgress?: ProgressCallback;
   log?: (msg: string) => void;
-}): Promise<string> {
+}
+
+/** Hub download progress as the library's progress events, one phase per file. */
+function downloadReporter(cb: ProgressCallback | undefined): ((p: DownloadProgress) => void) | undefined {
+  if (!cb) return undefined;
+  const phases = new Map<string, { r: PhaseReporter; t0: number }>();
+  return (p) => {
+    const name = `${p.repo}/${p.file}`;
+    let s = phases.get(name);
+    if (!s) phases.set(name, (s = { r: new PhaseReporter(cb, 'download', name, 'bytes', p.total).start(), t0: performance.now() }));
+    const rate = p.downloaded / Math.max(1e-3, (performance.now() - s.t0) / 1000);
+    if (p.done) s.r.done({ rate });
+    else s.r.progress(p.downloaded, { total: p.total, rate });
+  };
+}
+
+/**
+ * A runtime-format weights file for the options given: `weights` as is when already converted, an OpenCLIP
+ * checkpoint converted once into the cache, or a hub model downloaded and converted on first use. Converted copies
+ * are keyed by the source's sha256 (runtime-cache.ts).
+ */
+export async function resolveWeights(opts: ResolveWeightsOptions): Promise<string> {
   const cache = opts.cacheDir ?? defaultCacheDir();
   let source: string;
   let config: string | undefined;
-  let quickGelu: boolean | undefined;
+  let quickGelu = opts.quickGelu;
   if (opts.weights) {
-    if (!existsSync(opts.weights)) throw new Error(`--weights ${opts.weights}: file not found`);
-    if (await isRuntimeFile(opts.weights)) return opts.weights;
+    if (!existsSync(opts.weights)) throw new Error(`weights ${opts.weights}: file not found`);
+    if (await isRuntimeFile(opts.weights)) {
+      if (opts.quickGelu !== undefined) throw new Error(`weights ${opts.weights}: already converted; quickGelu applies to checkpoints (convert again from the checkpoint)`);
+      return opts.weights;
+    }
     source = opts.weights;
   } else {
     const model = opts.model ?? 'ViT-B-16';
     const pretrained = opts.pretrained ?? 'openai';
-    opts.log?.(`model ${model} ${pretrained}: fetching from the Hugging Face hub (cached after the first run)`);
-    const d = await downloadModel({ model, pretrained, onProgress: opts.onProgress });
+    findHubModel(model, pretrained); // an unknown name fails here, before any network
+    const d = await downloadModel({ model, pretrained, onProgress: downloadReporter(opts.onProgress) });
+    if (d.fromCache) new PhaseReporter(opts.onProgress, 'download', `${d.repo}`, 'bytes', null).cached(path.dirname(d.weights));
     source = d.weights;
     config = d.config;
     // OpenCLIP forces QuickGELU for OpenAI and MetaCLIP weights whatever the hub config says.
-    quickGelu = d.quickGelu;
+    quickGelu ??= d.quickGelu;
   }
-  const st = await stat(source);
-  const key = createHash('sha256').update(`${path.resolve(source)}:${st.size}:${st.mtimeMs}:${opts.dtype}:${quickGelu ?? ''}`).digest('hex').slice(0, 20);
-  const out = path.join(cache, 'runtime', `${path.basename(source).replace(/\.[^.]+$/, '')}-${key}-${opts.dtype}.safetensors`);
-  if (existsSync(out)) return out;
+  if (quickGelu === undefined) {
+    const w = await quickGeluWarning(source, config);
+    if (w) opts.log?.(w);
+  }
+  const sha = await sourceSha256(cache, source);
+  const out = path.join(runtimeDir(cache), runtimeFileName(sha, opts.dtype, quickGelu));
+  const convert = new PhaseReporter(opts.onProgress, 'convert', path.basename(source), 'tensors', null);
+  if (existsSync(out)) {
+    convert.cached(out);
+    await touch(out);
+    return out;
+  }
   await mkdir(path.dirname(out), { recursive: true });
-  opts.log?.(`converting ${source} to the runtime format (${opts.dtype}) -> ${out}`);
-  await convertCheckpoint({ input: source, output: out, dtype: opts.dtype, config, quickGelu });
+  convert.start();
+  // A name unique to this process, renamed into place when complete: concurrent first runs each convert, and the
+  // last rename wins with an identical file; no reader ever sees a partial one.
+  const tmp = `${out}.${process.pid}.${randomBytes(4).toString('hex')}.incomplete`;
+  try {
+    await convertCheckpoint({ input: source, output: tmp, dtype: opts.dtype, config, quickGelu, onTensor: (_n, i, n) => convert.progress(i, { total: n }) });
+    await rename(tmp, out);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+  convert.done({ detail: `${((await stat(out)).size / 1048576).toFixed(0)} MiB in ${runtimeDir(cache)}` });
   return out;
 }
 
@@ -64,21 +107,19 @@ async function isRuntimeFile(p: string): Promise<boolean> {
 export const TOKENIZER_REPO = 'openai/clip-vit-base-patch16';
 
 /**
- * CLIP's tokenizer: bpe_simple_vocab_16e6.txt.gz from an explicit path, $CLEARCLIP_VOCAB or the shared folder next to
- * the repository; else the hub's vocab.json + merges.txt of the OpenAI CLIP repo (downloaded once, then cached).
+ * CLIP's tokenizer: bpe_simple_vocab_16e6.txt.gz from an explicit path or $CLEARCLIP_VOCAB; else the hub's
+ * vocab.json + merges.txt of the OpenAI CLIP repo (downloaded once, then read from the hub cache).
  */
-export async function loadTokenizer(explicit?: string, log?: (m: string) => void): Promise<ClipTokenizer> {
-  if (explicit) {
-    if (!existsSync(explicit)) throw new Error(`--vocab ${explicit}: file not found`);
-    return ClipTokenizer.fromBpeGz(explicit);
+export async function loadTokenizer(explicit?: string, opts: { log?: (m: string) => void; onProgress?: ProgressCallback } = {}): Promise<ClipTokenizer> {
+  const file = explicit ?? process.env.CLEARCLIP_VOCAB;
+  if (file) {
+    if (!existsSync(file)) throw new Error(`vocab ${file}${explicit ? '' : ' (from $CLEARCLIP_VOCAB)'}: file not found`);
+    return ClipTokenizer.fromBpeGz(file);
   }
-  const candidates = [process.env.CLEARCLIP_VOCAB, path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared/vocab/bpe_simple_vocab_16e6.txt.gz')];
-  for (const c of candidates) if (c && existsSync(c)) return ClipTokenizer.fromBpeGz(c);
-  log?.(`tokenizer: no bpe_simple_vocab_16e6.txt.gz found (--vocab, $CLEARCLIP_VOCAB); using vocab.json + merges.txt of ${TOKENIZER_REPO} from the hub`);
   try {
-    const [vocab, merges] = await downloadHubFiles({ repo: TOKENIZER_REPO, files: ['vocab.json', 'merges.txt'] });
+    const [vocab, merges] = await downloadHubFiles({ repo: TOKENIZER_REPO, files: ['vocab.json', 'merges.txt'], onProgress: downloadReporter(opts.onProgress) });
     return ClipTokenizer.fromHubFiles(vocab, merges);
   } catch (e) {
-    throw new Error(`CLIP's tokenizer files could not be found or downloaded (${(e as Error).message}). Pass --vocab bpe_simple_vocab_16e6.txt.gz (it ships with OpenCLIP) or set CLEARCLIP_VOCAB.`);
+    throw new Error(`CLIP's tokenizer files could not be found or downloaded (${(e as Error).message}). Pass vocab (--vocab bpe_simple_vocab_16e6.txt.gz; it ships with OpenCLIP) or set CLEARCLIP_VOCAB.`);
   }
 }

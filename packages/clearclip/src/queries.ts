@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { CLIP, ClipTokenizer } from '@clearclip/vit';
 import { OPENAI_IMAGENET_TEMPLATES } from './templates.js';
+import { PhaseReporter, type ProgressCallback } from './progress.js';
 import { encodeQueries } from './query-encode.js';
 
 export { trimTokenRows } from './query-encode.js';
@@ -16,6 +17,8 @@ export interface QueryOptions {
   batch?: number;
   /** Called once per text-tower batch (for tests and progress). */
   onBatch?: (prompts: number, tokens: number) => void;
+  /** 'queries' progress events: classes done of those not cached, with prompts/s. */
+  onProgress?: ProgressCallback;
 }
 
 export function defaultCacheDir(): string {
@@ -56,9 +59,21 @@ export async function queryFeatures(clip: CLIP, tokenizer: ClipTokenizer, names:
     }
     todo.push(i);
   }
-  if (todo.length === 0) return out;
+  const what = `${names.length} ${names.length === 1 ? 'class' : 'classes'}`;
+  if (todo.length === 0) {
+    new PhaseReporter(opts.onProgress, 'queries', what, 'classes', names.length).cached(dir ?? undefined);
+    return out;
+  }
+  const report = new PhaseReporter(opts.onProgress, 'queries', what, 'classes', todo.length).start();
+  const tStart = performance.now();
 
-  const fresh = await encodeQueries(clip, tokenizer, todo.map((i) => names[i]), templates, { batch: opts.batch, onBatch: opts.onBatch });
+  const rate = (prompts: number) => prompts / Math.max(1e-3, (performance.now() - tStart) / 1000);
+  const fresh = await encodeQueries(clip, tokenizer, todo.map((i) => names[i]), templates, {
+    batch: opts.batch,
+    onBatch: opts.onBatch,
+    onPrompts: (done) => report.progress(Math.floor(done / templates.length), { rate: rate(done) }),
+  });
+  report.done({ rate: rate(todo.length * templates.length) });
   for (let k = 0; k < todo.length; k++) {
     const q = fresh.subarray(k * E, (k + 1) * E);
     out.set(q, todo[k] * E);

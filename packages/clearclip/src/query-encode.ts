@@ -34,7 +34,7 @@ export async function encodeQueries(
   tokenizer: ClipTokenizer,
   names: string[],
   templates: readonly ((c: string) => string)[],
-  opts: { batch?: number; onBatch?: (prompts: number, tokens: number) => void } = {},
+  opts: { batch?: number; onBatch?: (prompts: number, tokens: number) => void; onPrompts?: (done: number, total: number) => void } = {},
 ): Promise<Float32Array> {
   const E = clip.config.embedDim;
   const ctx = clip.config.text.contextLength;
@@ -58,6 +58,7 @@ export async function encodeQueries(
       break;
     }
     s += n;
+    opts.onPrompts?.(s, prompts.length);
   }
   const T = templates.length;
   const out = new Float32Array(names.length * E);

@@ -21,6 +21,8 @@ export interface SlideOptions {
   logits?: boolean;
   /** Wait for the GPU after each stage so that per-stage times are real (slightly slower). */
   stageTimes?: boolean;
+  /** Called after each batch of windows has run through the vision tower: windows done, windows in all. */
+  onWindows?: (done: number, total: number) => void;
   /** Largest [queries, pixels] f32 logits block per query chunk; default half the binding limit, at most 256 MiB. */
   maxChunkBytes?: number;
 }
@@ -102,6 +104,7 @@ export async function slideInference(
       batch.dispose();
       dense.dispose();
       await dev.sync(); // keeps the encoder (and parked buffers) bounded on big images
+      opts.onWindows?.(first + nb, nWin);
     }
     await stage('vision');
 

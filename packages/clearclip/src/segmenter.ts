@@ -5,6 +5,7 @@ import { slideInference } from './segment.js';
 import type { RgbImage } from './image/types.js';
 import { mmsegRescaleSize, resizeLinearU8 } from './image/resize.js';
 import { normalizeToNchw } from './image/normalize.js';
+import { PhaseReporter, type ProgressCallback } from './progress.js';
 
 export interface SegmentOptions {
   /** MMSeg Resize scale (long, short) with keep_ratio; default (2048, 448). */
@@ -22,6 +23,8 @@ export interface SegmentOptions {
   probs?: boolean;
   /** Synchronise between stages so per-stage times are exact. */
   stageTimes?: boolean;
+  /** Progress of the query and window phases (progress.ts). */
+  onProgress?: ProgressCallback;
 }
 
 export const DEFAULT_SEGMENT: Required<Omit<SegmentOptions, 'form'>> & { form: PresetName } = {
@@ -34,6 +37,7 @@ export const DEFAULT_SEGMENT: Required<Omit<SegmentOptions, 'form'>> & { form: P
   windowBatch: 0,
   probs: true,
   stageTimes: false,
+  onProgress: () => undefined,
 };
 
 export interface Segmentation {
@@ -53,7 +57,7 @@ export interface Segmentation {
 }
 
 /** Query features [Q, E] for query names; where they come from (files, Cache Storage, none) is the entry's business. */
-export type QueryFeatureSource = (names: string[]) => Promise<Float32Array>;
+export type QueryFeatureSource = (names: string[], onProgress?: ProgressCallback) => Promise<Float32Array>;
 
 /**
  * ClearCLIP on a loaded CLIP and tokenizer, segmenting decoded pixels: the environment-neutral core shared by the
@@ -91,12 +95,15 @@ export class ClearCLIPCore {
   }
 
   /** Normalised query features [Q, E] for the classes (cached per model and name where the entry has a cache). */
-  async queries(spec: ClassSpec): Promise<Float32Array> {
-    return this.queryFeatures(spec.queries);
+  async queries(spec: ClassSpec, onProgress?: ProgressCallback): Promise<Float32Array> {
+    return this.queryFeatures(spec.queries, onProgress);
   }
 
-  /** Segment decoded pixels; `decodeMs` is the caller's decode time, reported as the `decode` stage and in the total. */
-  async segmentRgb(img: RgbImage, classes: string | string[] | ClassSpec, opts: SegmentOptions = {}, decodeMs = 0): Promise<Segmentation> {
+  /**
+   * Segment decoded pixels; `decodeMs` is the caller's decode time, reported as the `decode` stage and in the total;
+   * `label` names the image in progress events (a file name), else its size does.
+   */
+  async segmentRgb(img: RgbImage, classes: string | string[] | ClassSpec, opts: SegmentOptions = {}, decodeMs = 0, label?: string): Promise<Segmentation> {
     const o = { ...DEFAULT_SEGMENT, ...opts };
     const form: LastBlockForm = typeof o.form === 'string' ? PRESETS[o.form] : o.form;
     if (!form) throw new Error(`unknown preset ${String(opts.form)} (known: ${Object.keys(PRESETS).join(', ')})`);
@@ -113,8 +120,9 @@ export class ClearCLIPCore {
     const input = normalizeToNchw(resized);
     lap('resize');
     const spec = ClearCLIPCore.classes(classes);
-    const q = await this.queries(spec);
+    const q = await this.queries(spec, opts.onProgress);
     lap('queries');
+    const windows = new PhaseReporter(opts.onProgress, 'windows', label ?? `${img.width}x${img.height} image`, 'windows', null).start();
     const r = await slideInference(this.clip, this.block(form), input, [h, w], q, spec.queryClass, {
       crop: o.crop,
       stride: o.stride,
@@ -124,7 +132,9 @@ export class ClearCLIPCore {
       outputSize: [img.height, img.width],
       probs: o.probs,
       stageTimes: o.stageTimes,
+      onWindows: opts.onProgress ? (done, total) => windows.progress(done, { total }) : undefined,
     });
+    windows.done();
     Object.assign(timings, r.timings);
     timings.total = decodeMs + performance.now() - t0;
     return {

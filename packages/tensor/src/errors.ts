@@ -15,7 +15,8 @@ export class DeviceLostError extends Error {
 }
 
 export const SETUP_HINT =
-  'No WebGPU adapter was found. On a Debian/Ubuntu machine without a GPU, install a software GPU with\n' +
-  '  sudo bash scripts/setup-software-gpu.sh        (from the clearclip repository root)\n' +
-  'which installs Mesa >= 24 lavapipe (on bookworm from bookworm-backports) or, failing that, the EGL/GLES\n' +
-  'pieces for the OpenGL ES fallback. On a machine with a GPU, install its Vulkan driver.';
+  'No WebGPU adapter was found. On a machine with a GPU, install its Vulkan driver (Metal and D3D12 need nothing).\n' +
+  'On a Debian/Ubuntu machine without a GPU, install a software GPU: Mesa >= 24 lavapipe (on Debian 12 from\n' +
+  'bookworm-backports) and the EGL/GLES pieces of the OpenGL ES fallback, as root:\n' +
+  '  apt-get install mesa-vulkan-drivers libvulkan1 libegl1 libegl-mesa0 libgles2\n' +
+  '(in a clone of the clearclip repository, `bash scripts/setup-software-gpu.sh` does this, backports included).';

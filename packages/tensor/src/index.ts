@@ -1,3 +1,6 @@
+/// <reference types="@webgpu/types" preserve="true" />
+// WebGPU types (GPUDevice, GPUBuffer, ...) appear in these declarations: the directive above makes them reach
+// consumers through this package (its dependency @webgpu/types), with no setup of their own.
 export { GpuDevice, type DeviceOptions, type DispatchSpec, type KernelTiming, type AdapterDescription } from './device.js';
 export { Tensor } from './tensor.js';
 export { type DType, type FloatDType, BYTES_PER_ELEMENT, toF16Bits, fromF16Bits, roundToF16, isFloat, type HostArray } from './dtype.js';

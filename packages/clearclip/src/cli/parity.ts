@@ -1,11 +1,10 @@
-#!/usr/bin/env node
-// npm run parity -- <fixture-dir> [--dtype f32|f16] [--json] [--only REGEX] [--vocab FILE]
+// `clearclip parity <fixture-dir>` (also `npm run parity -- <fixture-dir>` in the repository)
 import { writeFileSync } from 'node:fs';
 import { GpuDevice } from '@clearclip/tensor';
 import { runParity } from '../parity/run.js';
 import { formatRows } from '../parity/compare.js';
 
-const USAGE = 'usage: npm run parity -- <fixture-dir> [--dtype f32|f16] [--json [FILE]] [--only REGEX] [--vocab bpe_simple_vocab_16e6.txt.gz]';
+const USAGE = 'usage: clearclip parity FIXTURE-DIR [--dtype f32|f16] [--json [FILE]] [--only REGEX] [--vocab bpe_simple_vocab_16e6.txt.gz]';
 
 export async function parityCli(argv: string[]): Promise<number> {
   let dir: string | undefined;
@@ -50,14 +49,4 @@ export async function parityCli(argv: string[]): Promise<number> {
   } finally {
     dev.destroy();
   }
-}
-
-if (import.meta.url === `file://${process.argv[1]}`) {
-  parityCli(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e) => {
-      console.error(`parity: ${(e as Error).message}`);
-      process.exit(2);
-    },
-  );
 }

@@ -6,7 +6,7 @@ import { parseClassList } from '../classes.js';
 import { PRESETS, type AttentionKind, type LastBlockForm, type PresetName } from '../last-block.js';
 import { readImage } from '../image/index.js';
 import { palette, labelImage, overlayImage, encodePng, classShares } from '../render/index.js';
-import { Progress } from '../eval/progress.js';
+import { progressPrinter } from './progress-printer.js';
 
 export const SEGMENT_USAGE = `usage: clearclip segment IMAGE... (--classes "sky,tree,horse" | --classes-file FILE) [options]
 
@@ -15,7 +15,10 @@ model:
   --model NAME           OpenCLIP model name, downloaded on first use (default ViT-B-16)
   --pretrained TAG       pretrained tag (default openai)
   --dtype f32|f16        compute precision (default f32; f16 needs shader-f16)
-  --vocab FILE           bpe_simple_vocab_16e6.txt.gz (default: $CLEARCLIP_VOCAB or ../shared/vocab)
+  --quick-gelu           the checkpoint uses QuickGELU (OpenAI/MetaCLIP weights whose config does not say so)
+  --no-quick-gelu        the checkpoint uses GELU whatever its path suggests
+  --vocab FILE           bpe_simple_vocab_16e6.txt.gz (default: $CLEARCLIP_VOCAB, else CLIP's vocab.json +
+                         merges.txt from the Hugging Face hub, cached)
 classes:
   --classes LIST         comma-separated class names; use ";" between classes to give comma synonyms
   --classes-file FILE    one class per line, comma-separated synonyms (upstream's format)
@@ -60,6 +63,8 @@ export async function segmentCli(argv: string[]): Promise<number> {
       model: { type: 'string' },
       pretrained: { type: 'string' },
       dtype: { type: 'string' },
+      'quick-gelu': { type: 'boolean' },
+      'no-quick-gelu': { type: 'boolean' },
       vocab: { type: 'string' },
       'short-side': { type: 'string' },
       crop: { type: 'string' },
@@ -102,24 +107,28 @@ export async function segmentCli(argv: string[]): Promise<number> {
     form,
     probs: false,
   };
+  if (a['quick-gelu'] && a['no-quick-gelu']) throw new Error('give at most one of --quick-gelu and --no-quick-gelu');
+  const quickGelu = a['quick-gelu'] ? true : a['no-quick-gelu'] ? false : undefined;
   const outDir = a.out ?? 'out';
-  const log = (m: string) => process.stderr.write(`${m}\n`);
+  const printer = progressPrinter();
+  const log = printer.log;
   const seg = await ClearCLIP.load({
     weights: a.weights,
     model: a.model,
     pretrained: a.pretrained,
     dtype: (a.dtype as 'f32' | 'f16' | undefined) ?? 'f32',
+    quickGelu,
     vocab: a.vocab,
     log,
+    onProgress: printer.event,
   });
   try {
     log(`device: ${seg.device.describe()}`);
     await mkdir(outDir, { recursive: true });
     const colours = palette(spec.classNames.length);
-    const bar = new Progress(positionals.length, { label: 'segment', stream: process.stderr });
-    for (const file of positionals) {
+    for (const [index, file] of positionals.entries()) {
       const img = await readImage(file);
-      const r = await seg.segment(img, spec, Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)));
+      const r = await seg.segment(img, spec, { ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)), onProgress: printer.event });
       const base = path.join(outDir, path.basename(file).replace(/\.[^.]+$/, ''));
       await writeFile(`${base}.label.png`, encodePng(labelImage(r.pred, r.width, r.height, colours)));
       await writeFile(`${base}.overlay.png`, encodePng(overlayImage(img, r.pred, colours, spec.classNames)));
@@ -136,8 +145,7 @@ export async function segmentCli(argv: string[]): Promise<number> {
         };
         await writeFile(`${base}.json`, JSON.stringify(json, null, 2));
       }
-      bar.tick();
-      log(`${file}: ${r.width}x${r.height} (${r.windows} windows at ${r.inferenceSize.join('x')}) in ${r.timings.total.toFixed(0)} ms -> ${base}.{label,overlay}.png`);
+      log(`[${index + 1}/${positionals.length}] ${file}: ${r.width}x${r.height} (${r.windows} windows at ${r.inferenceSize.join('x')}) in ${r.timings.total.toFixed(0)} ms -> ${base}.{label,overlay}.png`);
     }
   } finally {
     seg.dispose();
