@@ -20,8 +20,6 @@ export async function buildWeb(outDir = path.join(root, 'out/web')) {
     target: 'es2022',
     // The library's TypeScript sources (the workspace packages' "clearclip-source" export condition).
     conditions: ['clearclip-source'],
-    // Dawn's Node bindings are only imported when running under Node; a page never reaches that import.
-    external: ['webgpu'],
     sourcemap: true,
     logLevel: 'warning',
   });
