@@ -103,6 +103,15 @@ t.test('the web page segments the demo picture as the Node library does, and a s
   t.ok(second.fromCache, 'the page says the model came from the browser\'s storage');
   t.same(second.labelMap, first.labelMap, 'the second visit gives the same label map');
   t.comment(`page timings, second visit:\n${second.timings.join('\n')}`);
+
+  // A browser without WebGPU: the page says so plainly, and which browsers have it.
+  const plain = await context.newPage();
+  await plain.addInitScript(() => delete (Navigator.prototype as { gpu?: unknown }).gpu);
+  await plain.goto(url);
+  await plain.waitForFunction(() => (window as unknown as { __clearclip: { state: string } }).__clearclip.state === 'no-webgpu');
+  const note = (await plain.locator('#nogpu').textContent()) ?? '';
+  t.match(note, /no WebGPU.*Chrome.*Safari.*Firefox/s, `the page explains the missing WebGPU: ${note.slice(0, 80)}...`);
+  t.ok(await plain.locator('#segment').isDisabled(), 'Segment is disabled without WebGPU');
 });
 
 interface PageRun {
