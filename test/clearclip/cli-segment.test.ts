@@ -4,7 +4,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSy
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createHash } from 'node:crypto';
 import pngjs from 'pngjs';
+import { decodeIndexPng } from 'clearclip/eval';
 // Importing the entry module must not run it (it would exit this process).
 import { main } from '../../packages/clearclip/src/cli/main.js';
 import { requireShared } from '../helpers/fixtures.js';
@@ -53,6 +55,13 @@ t.test('clearclip segment end to end: label PNG, overlay PNG and JSON at the ori
     else counts[k]++;
   }
   t.equal(foreign, 0, 'every label pixel has a class colour');
+  // The same file read as an indexed PNG gives the class indices themselves, agreeing with the colours.
+  const indices = decodeIndexPng(readFileSync(path.join(out, 'horses.label.png')));
+  let disagree = 0;
+  for (let i = 0; i < label.width * label.height; i++) {
+    if (key[indices.data[i]] !== `${label.data[4 * i]},${label.data[4 * i + 1]},${label.data[4 * i + 2]}`) disagree++;
+  }
+  t.equal(disagree, 0, 'palette index = class index, palette colour = class colour');
 
   const overlay = readPng(path.join(out, 'horses.overlay.png'));
   t.same([overlay.width, overlay.height], [2048, 1367], 'overlay PNG at the original size');
@@ -68,6 +77,19 @@ t.test('clearclip segment end to end: label PNG, overlay PNG and JSON at the ori
   const n = label.width * label.height;
   t.same(shares, counts.map((c) => c / n), 'shares match the label PNG');
   t.same(json.classes.map((c: { colour: number[] }) => c.colour), VOC_1_TO_5, 'colours in the JSON');
+  const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
+  const p = json.provenance;
+  t.equal(p.model.weightsArg, path.resolve(s.weights), 'provenance: the --weights file');
+  t.equal(p.model.weightsArgSha256, sha(s.weights), 'provenance: its sha256');
+  t.ok(existsSync(p.model.weightsFile), 'provenance: the runtime file loaded');
+  t.equal(p.model.weightsSha256, sha(p.model.weightsFile), 'provenance: the runtime file\'s sha256');
+  t.equal(p.model.dtype, 'f32');
+  t.same(p.inference.scale, [2048, 200]);
+  t.same([p.inference.crop, p.inference.stride, p.inference.logitScale, p.inference.probThd, p.inference.preset], [224, 112, 50, 0, 'clearclip']);
+  t.equal(p.library.version, JSON.parse(readFileSync(path.join(repo, 'packages/clearclip/package.json'), 'utf8')).version);
+  t.ok(p.adapter.length > 0, `adapter: ${p.adapter}`);
+  t.ok(json.timingsMs.decode > 1, `decode timing measures decoding a 2048x1367 JPEG (${json.timingsMs.decode} ms)`);
+  t.equal(json.labelPng.format, 'palette');
 });
 
 t.test('errors name the argument or the file', async (t) => {

@@ -1,6 +1,6 @@
 import t from 'tap';
 import pngjs from 'pngjs';
-import { classShares, decodeImage, encodePng, labelImage, legendScale, overlayImage, palette, type Rgb, type RgbImage } from 'clearclip';
+import { classShares, decodeImage, encodePng, labelImage, legendMetrics, overlayImage, palette, type Rgb, type RgbImage } from 'clearclip';
 import { rng } from '../helpers/random.js';
 
 function countColour(img: RgbImage, c: Rgb): number {
@@ -54,40 +54,67 @@ t.test('overlayImage: blend away from the legend, swatches of present classes on
   t.same(Array.from(out.data.subarray(i, i + 3)), [162, 162, 60]);
   const i2 = 3 * (100 * w + w - 1);
   t.same(Array.from(out.data.subarray(i2, i2 + 3)), [60, 162, 60], 'class 1 row');
-  // Legend swatches: at scale 1 a 7x7 white square with a 5x5 colour inside.
-  for (const k of [0, 1, 3]) t.equal(countColour(out, cols[k]), 25, `swatch of present class ${names[k]}`);
+  // Legend swatches: a white square with the class colour inside its border.
+  const m = legendMetrics(w, h);
+  const inner = (m.swatch - 2 * m.border) ** 2;
+  for (const k of [0, 1, 3]) t.equal(countColour(out, cols[k]), inner, `swatch of present class ${names[k]}`);
   t.equal(countColour(out, cols[2]), 0, 'no swatch for the absent class');
   t.ok(countColour(out, [255, 255, 255]) > 100, 'white text and swatch borders drawn');
   t.throws(() => overlayImage(photo, pred.subarray(1), cols, names), /prediction has 59999 values, photo is 300x200 = 60000/);
   t.throws(() => overlayImage(photo, pred, cols, names.slice(1)), /3 class names for 4 colours/);
 });
 
-t.test('overlayImage: large photos get a scaled legend; too many classes collapse into "+N more"', async (t) => {
-  t.equal(legendScale(2048, 1367), 5);
-  t.equal(legendScale(300, 200), 1);
+t.test('overlayImage: the legend grows with the photo; too many classes collapse into "+N more"', async (t) => {
+  t.equal(legendMetrics(640, 480).em, 16, 'a 640x480 photo gets 16-pixel text');
+  t.equal(legendMetrics(2048, 1367).em, 46);
+  t.equal(legendMetrics(300, 200).em, 12, 'never below 12 pixels');
+  const mb = legendMetrics(1000, 720);
   const big = overlayImage(flat(1000, 720, 90), new Int32Array(720000), [[255, 0, 0]], ['sky']);
-  // Scale 3: the 7x7 swatch becomes 21x21 with a 1-pixel border -> 19x19 of colour.
-  t.equal(countColour(big, [255, 0, 0]), 19 * 19, 'scaled swatch');
-  // 40 classes on a 120x60 photo: rows of 11 px fit 4 times, so 3 swatches and a "+37 more" line.
+  t.equal(countColour(big, [255, 0, 0]), (mb.swatch - 2 * mb.border) ** 2, 'scaled swatch');
+  // 40 classes on a 120x100 photo: as many rows as fit the height, the last one saying "+N more".
   const n = 40;
   const cols = palette(n);
   const w = 120;
-  const h = 60;
+  const h = 100;
+  const m = legendMetrics(w, h);
+  const fit = Math.floor((h - 2 * m.margin - 2 * m.pad) / m.rowH);
   const pred = Int32Array.from({ length: w * h }, (_, p) => p % n);
-  // alpha 0 on a black photo: every non-black, non-white pixel is a swatch pixel.
   const out = overlayImage(flat(w, h, 0), pred, cols, Array.from({ length: n }, (_, k) => `c${k}`), 0);
-  const shown = cols.filter((c) => countColour(out, c) === 25).length;
-  t.equal(shown, 3, '3 swatches shown');
+  const shown = cols.filter((c) => countColour(out, c) === (m.swatch - 2 * m.border) ** 2).length;
+  t.ok(fit >= 2 && fit < n, `${fit} rows fit`);
+  t.equal(shown, fit - 1, `${fit - 1} swatches shown`);
   t.equal(countColour(out, cols[n - 1]), 0, 'the last class is summarised');
 });
 
-t.test('legend text: non-ASCII characters render as "?"', async (t) => {
-  const pred = new Int32Array(60 * 40);
-  const a = overlayImage(flat(60, 40, 50), pred, [[1, 2, 3]], ['caf\u00e9 \u6771']);
-  const b = overlayImage(flat(60, 40, 50), pred, [[1, 2, 3]], ['caf? ?']);
-  t.same(a.data, b.data);
-  const c = overlayImage(flat(60, 40, 50), pred, [[1, 2, 3]], ['cafe ?']);
-  t.notSame(a.data, c.data, 'and the text is drawn at all');
+/** The legend's text pixels: the box region with the swatch column masked out. */
+function legendText(img: RgbImage): Uint8Array {
+  const m = legendMetrics(img.width, img.height);
+  const x0 = m.margin + m.pad + m.swatch + 1;
+  const rows: number[] = [];
+  for (let y = 0; y < Math.min(img.height, 3 * m.rowH); y++) for (let x = x0; x < img.width; x++) rows.push(...img.data.subarray(3 * (y * img.width + x), 3 * (y * img.width + x) + 3));
+  return Uint8Array.from(rows);
+}
+
+t.test('legend text: names outside ASCII are drawn as written', async (t) => {
+  const [w, h] = [640, 480];
+  const pred = new Int32Array(w * h);
+  const draw = (name: string) => legendText(overlayImage(flat(w, h, 50), pred, [[1, 2, 3]], [name]));
+  const arbol = draw('árbol');
+  const arbolPlain = draw('arbol');
+  const che = draw('车');
+  const huo = draw('火');
+  const bright = (a: Uint8Array) => a.filter((v) => v > 200).length;
+  t.notSame(che, huo, 'two different CJK names give different legend pixels');
+  t.notSame(arbol, arbolPlain, 'the accent is drawn (á differs from a)');
+  t.notSame(che, draw('?'), 'a CJK name is not drawn as "?"');
+  t.ok(bright(che) > 30, `the CJK glyph has ink (${bright(che)} bright values)`);
+  // Legible at native size: the text of one row is taller than 10 pixels on a 640x480 photo.
+  const m = legendMetrics(w, h);
+  const x0 = m.margin + m.pad + m.swatch + 1;
+  const img = overlayImage(flat(w, h, 50), pred, [[1, 2, 3]], ['Hill']);
+  const inkRows = new Set<number>();
+  for (let y = 0; y < m.rowH * 2; y++) for (let x = x0; x < 200; x++) if (img.data[3 * (y * w + x)] > 200) inkRows.add(y);
+  t.ok(inkRows.size > 10, `"Hill" is ${inkRows.size} pixels tall at 640x480`);
 });
 
 t.test('encodePng round trip', async (t) => {

@@ -33,6 +33,8 @@ export interface LoadOptions {
 /** ClearCLIP open-vocabulary segmentation: `const seg = await ClearCLIP.load({...}); await seg.segment(img, 'sky,tree')`. */
 export class ClearCLIP extends ClearCLIPCore {
   declare readonly clip: CLIP;
+  /** The runtime weights file that was loaded (provenance for outputs). */
+  weightsFile = '';
 
   private constructor(clip: CLIP, tokenizer: ClipTokenizer, cacheDir: string | null | undefined, ownsDevice: boolean) {
     super(clip, tokenizer, (names, onProgress) => queryFeatures(clip, tokenizer, names, { cacheDir, onProgress }), ownsDevice);
@@ -50,7 +52,9 @@ export class ClearCLIP extends ClearCLIPCore {
       const clip = await CLIP.load(device, path, { dtype });
       loading.done();
       const tokenizer = await loadTokenizer(opts.vocab, { log: opts.log, onProgress: opts.onProgress });
-      return new ClearCLIP(clip, tokenizer, opts.cacheDir, !opts.device);
+      const seg = new ClearCLIP(clip, tokenizer, opts.cacheDir, !opts.device);
+      seg.weightsFile = path;
+      return seg;
     } catch (e) {
       if (!opts.device) device.destroy();
       throw e;

@@ -1,14 +1,18 @@
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { RgbImage } from '../image/types.js';
 import { convertCocoObject } from '../eval/coco-object.js';
-import { DATASET_NAMES, isDatasetName } from '../eval/datasets.js';
+import { CUSTOM_DATASET, customDatasetDef, datasetFileOf, readDatasetFile } from '../eval/custom.js';
+import { DATASET_NAMES, isDatasetName, type DatasetDef } from '../eval/datasets.js';
 import { mergeShards } from '../eval/merge.js';
 import type { ProgressOptions } from '../eval/progress.js';
 import { terminalReport, writeOutcome } from '../eval/report.js';
 import { runEval } from '../eval/run.js';
 import { resolveSettings, type EvalSettings, type SegmenterFactory, type SettingsOverrides } from '../eval/settings.js';
 import { parseShard, type Shard } from '../eval/shard.js';
+import { bool, guarded, num, UsageError } from './eval-args.js';
+import { evalAllCli } from './eval-all.js';
 
 export interface EvalCliDeps {
   segmenterFactory: SegmenterFactory;
@@ -19,12 +23,18 @@ export interface EvalCliDeps {
   progress?: ProgressOptions | false;
 }
 
-class UsageError extends Error {}
-
 export const EVAL_USAGE = `usage: clearclip eval --dataset NAME --data-root DIR [--work-dir DIR] [--shard i/n] [options]
+       clearclip eval --dataset custom --data-root DIR --classes FILE [layout flags] [options]
+       clearclip eval --dataset-file FILE.json [options]
+       clearclip eval all --data-root DIR [options]       (clearclip eval all --help)
        clearclip eval merge DIR... [--work-dir DIR]
 
-datasets: ${DATASET_NAMES.join(', ')}
+datasets: ${DATASET_NAMES.join(', ')}, ${CUSTOM_DATASET}
+  custom                   your own images: the class file gives the classes (its line count, each line's
+                           first name); layout defaults images/*.jpg + annotations/*.png, no split file
+  --dataset-file FILE      a JSON description of a custom set (fields as these flags: name, dataRoot, classes,
+                           imgDir, annDir, split, imgSuffix, segMapSuffix, reduceZeroLabel, ignoreIndex, ...);
+                           paths relative to the file; flags override it. Custom runs write one to the work dir.
 
 Every default below is the dataset's upstream value (ClearCLIP configs/cfg_<dataset>.py):
   --img-dir DIR            images, relative to --data-root
@@ -50,22 +60,8 @@ Every default below is the dataset's upstream value (ClearCLIP configs/cfg_<data
   --no-progress            no progress output
 `;
 
-function num(flag: string, v: string | undefined, int = false): number | undefined {
-  if (v === undefined) return undefined;
-  const x = Number(v);
-  if (v.trim() === '' || !Number.isFinite(x) || (int && !Number.isInteger(x))) throw new UsageError(`--${flag} expects ${int ? 'an integer' : 'a number'}, got '${v}'`);
-  return x;
-}
-
-function bool(flag: string, v: string | undefined): boolean | undefined {
-  if (v === undefined) return undefined;
-  if (/^(true|1|yes)$/i.test(v)) return true;
-  if (/^(false|0|no)$/i.test(v)) return false;
-  throw new UsageError(`--${flag} expects true or false, got '${v}'`);
-}
-
 const EVAL_OPTIONS = {
-  dataset: { type: 'string' }, 'data-root': { type: 'string' }, 'work-dir': { type: 'string' }, shard: { type: 'string' },
+  dataset: { type: 'string' }, 'dataset-file': { type: 'string' }, 'data-root': { type: 'string' }, 'work-dir': { type: 'string' }, shard: { type: 'string' },
   limit: { type: 'string' }, 'img-dir': { type: 'string' }, 'ann-dir': { type: 'string' }, split: { type: 'string' },
   'img-suffix': { type: 'string' }, 'seg-map-suffix': { type: 'string' }, 'reduce-zero-label': { type: 'string' },
   'ignore-index': { type: 'string' }, classes: { type: 'string' }, preset: { type: 'string' }, model: { type: 'string' },
@@ -80,6 +76,14 @@ export interface ParsedEvalArgs {
   limit: number | undefined;
   workDir: string;
   progress: boolean;
+  /** A custom set (not one of DATASET_NAMES). */
+  custom: boolean;
+}
+
+async function writeDatasetFile(workDir: string, s: EvalSettings): Promise<string> {
+  const file = path.join(workDir, 'dataset.json');
+  await writeFile(file, JSON.stringify(datasetFileOf(s), null, 2) + '\n');
+  return file;
 }
 
 export function parseEvalArgs(argv: string[]): ParsedEvalArgs | 'help' {
@@ -90,9 +94,28 @@ export function parseEvalArgs(argv: string[]): ParsedEvalArgs | 'help' {
     throw new UsageError((e as Error).message);
   }
   if (v.help) return 'help';
-  if (!v.dataset) throw new UsageError('--dataset is required');
-  if (!isDatasetName(v.dataset)) throw new UsageError(`unknown dataset '${v.dataset}'; expected one of ${DATASET_NAMES.join(', ')}`);
-  if (!v['data-root']) throw new UsageError('--data-root is required');
+  let dataset: string | DatasetDef;
+  let dataRoot = v['data-root'];
+  let fileOverrides: SettingsOverrides = {};
+  try {
+    if (v['dataset-file']) {
+      if (v.dataset) throw new UsageError('give --dataset or --dataset-file, not both');
+      const f = readDatasetFile(v['dataset-file']);
+      dataset = v.classes ? customDatasetDef(v.classes, f.def.name) : f.def;
+      dataRoot ??= f.dataRoot;
+      fileOverrides = f.overrides;
+    } else if (v.dataset === CUSTOM_DATASET) {
+      if (!v.classes) throw new UsageError('--dataset custom needs --classes FILE (one class per line)');
+      dataset = customDatasetDef(v.classes);
+    } else {
+      if (!v.dataset) throw new UsageError('--dataset (or --dataset-file) is required');
+      if (!isDatasetName(v.dataset)) throw new UsageError(`unknown dataset '${v.dataset}'; expected one of ${DATASET_NAMES.join(', ')}, ${CUSTOM_DATASET}`);
+      dataset = v.dataset;
+    }
+  } catch (e) {
+    throw e instanceof UsageError ? e : new UsageError((e as Error).message);
+  }
+  if (!dataRoot) throw new UsageError('--data-root is required');
   let resizeScale: [number, number] | undefined;
   if (v.resize !== undefined) {
     const parts = v.resize.split(/[,x]/).map((p) => num('resize', p, true)!);
@@ -118,30 +141,18 @@ export function parseEvalArgs(argv: string[]): ParsedEvalArgs | 'help' {
   if (limit !== undefined && limit < 1) throw new UsageError(`--limit must be at least 1, got ${limit}`);
   let settings: EvalSettings;
   try {
-    settings = resolveSettings(v.dataset, v['data-root'], o);
+    settings = resolveSettings(dataset, dataRoot, { ...fileOverrides, ...o });
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
   const workDir = path.resolve(v['work-dir'] ?? path.join('work_dirs', 'eval', settings.dataset, shard && shard.count > 1 ? `shard-${shard.index}-of-${shard.count}` : ''));
-  return { settings, shard, limit, workDir, progress: !v['no-progress'] };
-}
-
-async function guarded(stderr: NodeJS.WritableStream, usage: string, f: () => Promise<number>): Promise<number> {
-  try {
-    return await f();
-  } catch (e) {
-    if (e instanceof UsageError) {
-      stderr.write(`clearclip: ${e.message}\n\n${usage}`);
-      return 2;
-    }
-    stderr.write(`clearclip: ${(e as Error).message}\n`);
-    return 1;
-  }
+  return { settings, shard, limit, workDir, progress: !v['no-progress'], custom: typeof dataset !== 'string' };
 }
 
 /** `clearclip eval ...` (and `clearclip eval merge ...`); returns the exit code. */
 export async function evalCli(argv: string[], deps: EvalCliDeps): Promise<number> {
   if (argv[0] === 'merge') return mergeCli(argv.slice(1), deps);
+  if (argv[0] === 'all') return evalAllCli(argv.slice(1), deps);
   const stdout = deps.stdout ?? process.stdout;
   const stderr = deps.stderr ?? process.stderr;
   return guarded(stderr, EVAL_USAGE, async () => {
@@ -155,6 +166,7 @@ export async function evalCli(argv: string[], deps: EvalCliDeps): Promise<number
       const progress = a.progress === false || deps.progress === false ? false : { stream: stderr, ...deps.progress };
       const outcome = await runEval(a.settings, { segmenter, shard: a.shard, limit: a.limit, readImage: deps.readImage, progress });
       const files = await writeOutcome(a.workDir, outcome);
+      if (a.custom) files.push(await writeDatasetFile(a.workDir, a.settings));
       stdout.write(terminalReport(outcome));
       stdout.write(`${outcome.imageIds.length} images in ${outcome.seconds.toFixed(1)} s (${(outcome.imageIds.length / Math.max(outcome.seconds, 1e-9)).toFixed(2)} img/s); wrote ${files.map((f) => path.basename(f)).join(', ')} to ${a.workDir}\n`);
     } finally {

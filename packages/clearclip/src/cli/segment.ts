@@ -5,7 +5,8 @@ import { ClearCLIP, DEFAULT_SEGMENT, readClassFile } from '../clearclip.js';
 import { parseClassList } from '../classes.js';
 import { PRESETS, type AttentionKind, type LastBlockForm, type PresetName } from '../last-block.js';
 import { readImage } from '../image/index.js';
-import { palette, labelImage, overlayImage, encodePng, classShares } from '../render/index.js';
+import { palette, overlayImage, encodePng, classShares, encodeLabelPng, defaultLabelFormat, LABEL_FORMATS, type LabelFormat } from '../render/index.js';
+import { provenance } from './provenance.js';
 import { progressPrinter } from './progress-printer.js';
 
 export const SEGMENT_USAGE = `usage: clearclip segment IMAGE... (--classes "sky,tree,horse" | --classes-file FILE) [options]
@@ -34,7 +35,9 @@ inference (defaults as upstream):
   --ffn keep|drop        override the preset's feed-forward network
 output:
   --out DIR              where PNGs go (default out/)
-  --json                 also write <name>.json with per-class pixel shares
+  --label-format F       palette: indexed PNG, pixel value = class index, palette = overlay colours (default,
+                         up to 256 classes); gray16: 16-bit grayscale class indices (default above 256)
+  --json                 also write <name>.json with per-class pixel shares and provenance
 `;
 
 const ATTENTIONS: AttentionKind[] = ['qk', 'qq', 'kk', 'vv', 'sclip', 'identity'];
@@ -76,6 +79,7 @@ export async function segmentCli(argv: string[]): Promise<number> {
       attention: { type: 'string' },
       ffn: { type: 'string' },
       out: { type: 'string' },
+      'label-format': { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -109,6 +113,8 @@ export async function segmentCli(argv: string[]): Promise<number> {
   };
   if (a['quick-gelu'] && a['no-quick-gelu']) throw new Error('give at most one of --quick-gelu and --no-quick-gelu');
   const quickGelu = a['quick-gelu'] ? true : a['no-quick-gelu'] ? false : undefined;
+  const labelFormat = (a['label-format'] ?? defaultLabelFormat(spec.classNames.length)) as LabelFormat;
+  if (!LABEL_FORMATS.includes(labelFormat)) throw new Error(`--label-format: expected ${LABEL_FORMATS.join(' or ')}, got "${a['label-format']}"`);
   const outDir = a.out ?? 'out';
   const printer = progressPrinter();
   const log = printer.log;
@@ -127,10 +133,15 @@ export async function segmentCli(argv: string[]): Promise<number> {
     await mkdir(outDir, { recursive: true });
     const colours = palette(spec.classNames.length);
     for (const [index, file] of positionals.entries()) {
+      // Decoded here (the overlay needs the pixels), so decoding is timed here too.
+      const tDecode = performance.now();
       const img = await readImage(file);
+      const decodeMs = performance.now() - tDecode;
       const r = await seg.segment(img, spec, { ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)), onProgress: printer.event });
+      r.timings.decode = decodeMs;
+      r.timings.total += decodeMs;
       const base = path.join(outDir, path.basename(file).replace(/\.[^.]+$/, ''));
-      await writeFile(`${base}.label.png`, encodePng(labelImage(r.pred, r.width, r.height, colours)));
+      await writeFile(`${base}.label.png`, encodeLabelPng(r.pred, r.width, r.height, colours, labelFormat));
       await writeFile(`${base}.overlay.png`, encodePng(overlayImage(img, r.pred, colours, spec.classNames)));
       if (a.json) {
         const shares = classShares(r.pred, spec.classNames.length);
@@ -141,7 +152,17 @@ export async function segmentCli(argv: string[]): Promise<number> {
           inferenceSize: r.inferenceSize,
           windows: r.windows,
           classes: spec.classNames.map((name, i) => ({ index: i, name, share: shares[i], colour: colours[i] })),
+          labelPng: { file: `${path.basename(base)}.label.png`, format: labelFormat, pixelValue: 'class index' },
           timingsMs: r.timings,
+          provenance: await provenance({
+            model: a.model, pretrained: a.pretrained, weightsArg: a.weights, weightsFile: seg.weightsFile, dtype: a.dtype ?? 'f32',
+            inference: {
+              scale: opts.scale, crop: opts.crop ?? DEFAULT_SEGMENT.crop, stride: opts.stride ?? DEFAULT_SEGMENT.stride,
+              logitScale: opts.logitScale ?? DEFAULT_SEGMENT.logitScale, probThd: opts.probThd ?? DEFAULT_SEGMENT.probThd,
+              preset: presetName, lastBlock: form, queries: spec.queries, queryClass: spec.queryClass,
+            },
+            adapter: seg.device.describe(),
+          }),
         };
         await writeFile(`${base}.json`, JSON.stringify(json, null, 2));
       }

@@ -8,7 +8,8 @@ export type DatasetName = (typeof DATASET_NAMES)[number];
  * --data-root. Every field here is a default that a flag can override.
  */
 export interface DatasetDef {
-  name: DatasetName;
+  /** A DatasetName, or a custom set's name. */
+  name: string;
   /** The MMSeg dataset class upstream uses (recorded for provenance). */
   mmsegType: string;
   imgDir: string;
@@ -19,7 +20,7 @@ export interface DatasetDef {
   segMapSuffix: string;
   /** MMSeg's reduce_zero_label: label 0 -> 255 (ignored), k -> k-1. */
   reduceZeroLabel: boolean;
-  /** Prompt file in packages/clearclip/classes/ (upstream's configs/cls_*.txt names). */
+  /** Prompt file in packages/clearclip/classes/ (upstream's configs/cls_*.txt names), or an absolute path. */
   classFile: string;
   classNames: readonly string[];
   probThd: number;
@@ -29,7 +30,7 @@ export interface DatasetDef {
 const VOC = { imgDir: 'JPEGImages', annDir: 'SegmentationClass', splitFile: 'ImageSets/Segmentation/val.txt', imgSuffix: '.jpg', segMapSuffix: '.png' };
 const CONTEXT = { imgDir: 'JPEGImages', annDir: 'SegmentationClassContext', splitFile: 'ImageSets/SegmentationContext/val.txt', imgSuffix: '.jpg', segMapSuffix: '.png' };
 
-export const DATASETS: Record<DatasetName, DatasetDef> = {
+export const DATASETS: Record<DatasetName, DatasetDef & { name: DatasetName }> = {
   voc21: { name: 'voc21', mmsegType: 'PascalVOCDataset', ...VOC, reduceZeroLabel: false, classFile: 'voc21.txt', classNames: CLASS_NAMES.voc21, probThd: 0.5, slideCrop: 448 },
   // ClearCLIP's PascalVOC20Dataset drops background by reduce_zero_label=True on the same VOC labels.
   voc20: { name: 'voc20', mmsegType: 'PascalVOC20Dataset', ...VOC, reduceZeroLabel: true, classFile: 'voc20.txt', classNames: CLASS_NAMES.voc20, probThd: 0, slideCrop: 448 },

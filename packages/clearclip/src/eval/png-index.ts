@@ -168,3 +168,26 @@ export function encodeIndexPng(img: IndexImage, palette?: readonly (readonly [nu
   parts.push(chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0)));
   return Buffer.concat(parts);
 }
+
+/**
+ * A 16-bit grayscale PNG (colour type 0, depth 16, big-endian samples): label maps with more than 256 classes,
+ * readable by any PNG decoder (Pillow mode I;16, OpenCV IMREAD_UNCHANGED).
+ */
+export function encodeGray16Png(width: number, height: number, data: ArrayLike<number>): Buffer {
+  if (data.length !== width * height) throw new Error(`encodeGray16Png: data has ${data.length} values for ${width}x${height}`);
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 16;
+  ihdr[9] = 0;
+  const rowBytes = 2 * width + 1;
+  const raw = Buffer.alloc(height * rowBytes);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const v = data[y * width + x];
+      if (!(Number.isInteger(v) && v >= 0 && v < 65536)) throw new Error(`encodeGray16Png: value ${v} at pixel ${y * width + x} does not fit 16 bits`);
+      raw.writeUInt16BE(v, y * rowBytes + 1 + 2 * x);
+    }
+  }
+  return Buffer.concat([SIGNATURE, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}

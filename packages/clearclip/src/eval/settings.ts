@@ -2,11 +2,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseClassFile } from '../classes.js';
-import { datasetDef, type DatasetName } from './datasets.js';
+import { datasetDef, type DatasetDef } from './datasets.js';
 
 /** Everything a run depends on; written to results.json and compared by `eval merge`. */
 export interface EvalSettings {
-  dataset: DatasetName;
+  /** One of DATASET_NAMES, or a custom set's name (see custom.ts). */
+  dataset: string;
   dataRoot: string;
   imgDir: string;
   annDir: string;
@@ -50,10 +51,13 @@ export const CLASSES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.u
 
 export type SettingsOverrides = Partial<Omit<EvalSettings, 'dataset' | 'classesFile'>>;
 
-/** Upstream defaults for a dataset (ClearCLIP configs + segmentor defaults), then the overrides. */
-export function resolveSettings(dataset: string, dataRoot: string, o: SettingsOverrides = {}): EvalSettings {
-  const d = datasetDef(dataset);
-  const classesPath = path.resolve(o.classesPath ?? path.join(CLASSES_DIR, d.classFile));
+/**
+ * Upstream defaults for a dataset (ClearCLIP configs + segmentor defaults), then the overrides. A DatasetDef stands
+ * for a custom set (custom.ts), whose class file path is absolute.
+ */
+export function resolveSettings(dataset: string | DatasetDef, dataRoot: string, o: SettingsOverrides = {}): EvalSettings {
+  const d = typeof dataset === 'string' ? datasetDef(dataset) : dataset;
+  const classesPath = path.resolve(o.classesPath ?? path.resolve(CLASSES_DIR, d.classFile));
   const classesFile = readFileSync(classesPath, 'utf8');
   const classNames = o.classNames ?? [...d.classNames];
   const nPrompts = parseClassFile(classesFile, classesPath).classNames.length;

@@ -1,5 +1,4 @@
 import type { RgbImage } from '../image/types.js';
-import { GLYPH_H, GLYPH_W, glyph } from './font5x7.js';
 import type { Rgb } from './palette.js';
 
 /** Fills [x, x+w) x [y, y+h) clipped to the image; opacity blends over what is there. */
@@ -13,22 +12,5 @@ export function fillRect(img: RgbImage, x: number, y: number, w: number, h: numb
       const i = 3 * (yy * img.width + xx);
       for (let c = 0; c < 3; c++) img.data[i + c] = Math.round(img.data[i + c] * (1 - opacity) + colour[c] * opacity);
     }
-  }
-}
-
-/** Advance per character at scale s: glyph plus one column of spacing. */
-export const charAdvance = (s: number) => (GLYPH_W + 1) * s;
-
-/** Draws text with its top-left at (x, y), each font pixel an s x s block, clipped to the image. */
-export function drawText(img: RgbImage, x: number, y: number, text: string, s: number, colour: Rgb): void {
-  let cx = x;
-  for (const ch of text) {
-    const rows = glyph(ch);
-    for (let r = 0; r < GLYPH_H; r++) {
-      for (let col = 0; col < GLYPH_W; col++) {
-        if ((rows[r] >> (GLYPH_W - 1 - col)) & 1) fillRect(img, cx + col * s, y + r * s, s, s, colour);
-      }
-    }
-    cx += charAdvance(s);
   }
 }

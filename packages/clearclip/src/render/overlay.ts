@@ -1,15 +1,32 @@
 import type { RgbImage } from '../image/types.js';
 import { checkRgbImage } from '../image/types.js';
-import { GLYPH_H } from './font5x7.js';
-import { charAdvance, drawText, fillRect } from './draw.js';
+import { fillRect } from './draw.js';
+import { textPath, textWidth } from './font.js';
+import { fillPath } from './raster.js';
 import { classShares } from './label.js';
 import type { Rgb } from './palette.js';
 
 const MAX_NAME = 28;
 
-/** Legend scale: 1 font pixel per 240 pixels of the short side, so a 2048x1367 photo gets 5x (35 px letters). */
-export function legendScale(width: number, height: number): number {
-  return Math.max(1, Math.floor(Math.min(width, height) / 240));
+/** Sizes of the legend, in pixels, for a photo of width x height. */
+export interface LegendMetrics {
+  /** Font size (pixels per em). */
+  em: number;
+  swatch: number;
+  /** White border inside the swatch. */
+  border: number;
+  pad: number;
+  rowH: number;
+  margin: number;
+}
+
+/**
+ * The legend grows with the photo so it reads the same at the image's native size: one em per 30 pixels of the
+ * short side, at least 12 px (a 640x480 photo gets 16 px text, a 2048x1367 one 46 px).
+ */
+export function legendMetrics(width: number, height: number): LegendMetrics {
+  const em = Math.max(12, Math.round(Math.min(width, height) / 30));
+  return { em, swatch: Math.round(0.8 * em), border: Math.max(1, Math.round(em / 12)), pad: Math.round(0.4 * em), rowH: Math.round(1.3 * em), margin: Math.round(0.25 * em) };
 }
 
 function legendLabel(name: string, share: number): string {
@@ -21,8 +38,8 @@ function legendLabel(name: string, share: number): string {
 /**
  * The photo blended with the class colours (alpha = weight of the colour), plus a legend in the top-left corner:
  * one row per class PRESENT in the prediction, in class order, with its colour swatch, name and pixel share.
- * Rows that do not fit the image height collapse into a "+N more" line. Names are drawn in the built-in 5x7 ASCII
- * font; other characters show as '?'.
+ * Rows that do not fit the image height collapse into a "+N more" line. Names are drawn as written, in any script
+ * the legend font covers (font.ts), anti-aliased.
  */
 export function overlayImage(photo: RgbImage, pred: Int32Array, colours: Rgb[], classNames: string[], alpha = 0.5): RgbImage {
   checkRgbImage(photo, 'overlayImage');
@@ -39,28 +56,25 @@ export function overlayImage(photo: RgbImage, pred: Int32Array, colours: Rgb[], 
   }
 
   const present = shares.flatMap((s, k) => (s > 0 ? [k] : []));
-  const s = legendScale(w, h);
-  const pad = 3 * s;
-  const rowH = GLYPH_H * s + 4 * s;
-  const margin = 2 * s;
-  const fit = Math.max(1, Math.floor((h - 2 * margin - 2 * pad + 4 * s) / rowH));
+  const m = legendMetrics(w, h);
+  const fit = Math.max(1, Math.floor((h - 2 * m.margin - 2 * m.pad) / m.rowH));
   const shown = present.length <= fit ? present : present.slice(0, fit - 1);
   const lines = shown.map((k) => legendLabel(classNames[k], shares[k]));
   const more = present.length - shown.length;
   if (more > 0) lines.push(`+${more} more`);
-  const swatch = GLYPH_H * s;
-  const textX = pad + swatch + 3 * s;
-  const boxW = textX + Math.max(...lines.map((l) => l.length)) * charAdvance(s) - s + pad;
-  const boxH = 2 * pad + lines.length * rowH - 4 * s;
-  fillRect(out, margin, margin, boxW, boxH, [0, 0, 0], 0.7);
+  const textX = m.pad + m.swatch + Math.round(0.3 * m.em);
+  const boxW = Math.ceil(textX + Math.max(...lines.map((l) => textWidth(l, m.em))) + m.pad);
+  const boxH = 2 * m.pad + lines.length * m.rowH;
+  fillRect(out, m.margin, m.margin, boxW, boxH, [0, 0, 0], 0.7);
   lines.forEach((line, r) => {
-    const y = margin + pad + r * rowH;
+    const top = m.margin + m.pad + r * m.rowH;
+    // Swatch and text centred in the row; the baseline sits where Latin and CJK glyphs both look centred.
+    const sy = top + Math.round((m.rowH - m.swatch) / 2);
     if (r < shown.length) {
-      const b = Math.max(1, Math.floor(s / 2));
-      fillRect(out, margin + pad, y, swatch, swatch, [255, 255, 255]);
-      fillRect(out, margin + pad + b, y + b, swatch - 2 * b, swatch - 2 * b, colours[shown[r]]);
+      fillRect(out, m.margin + m.pad, sy, m.swatch, m.swatch, [255, 255, 255]);
+      fillRect(out, m.margin + m.pad + m.border, sy + m.border, m.swatch - 2 * m.border, m.swatch - 2 * m.border, colours[shown[r]]);
     }
-    drawText(out, margin + textX, y, line, s, [255, 255, 255]);
+    fillPath(out, textPath(line, m.margin + textX, top + Math.round(0.5 * m.rowH + 0.35 * m.em), m.em), [255, 255, 255]);
   });
   return out;
 }

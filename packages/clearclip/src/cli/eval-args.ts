@@ -1,0 +1,32 @@
+/** Argument helpers shared by the eval subcommands. */
+
+/** A mistake in the command line: reported with the usage text and exit code 2. */
+export class UsageError extends Error {}
+
+export function num(flag: string, v: string | undefined, int = false): number | undefined {
+  if (v === undefined) return undefined;
+  const x = Number(v);
+  if (v.trim() === '' || !Number.isFinite(x) || (int && !Number.isInteger(x))) throw new UsageError(`--${flag} expects ${int ? 'an integer' : 'a number'}, got '${v}'`);
+  return x;
+}
+
+export function bool(flag: string, v: string | undefined): boolean | undefined {
+  if (v === undefined) return undefined;
+  if (/^(true|1|yes)$/i.test(v)) return true;
+  if (/^(false|0|no)$/i.test(v)) return false;
+  throw new UsageError(`--${flag} expects true or false, got '${v}'`);
+}
+
+/** Runs a subcommand: usage errors exit 2 with the usage text, other errors exit 1 with the message. */
+export async function guarded(stderr: NodeJS.WritableStream, usage: string, f: () => Promise<number>): Promise<number> {
+  try {
+    return await f();
+  } catch (e) {
+    if (e instanceof UsageError) {
+      stderr.write(`clearclip: ${e.message}\n\n${usage}`);
+      return 2;
+    }
+    stderr.write(`clearclip: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
