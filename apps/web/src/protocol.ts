@@ -27,7 +27,7 @@ export type FromWorker =
       width: number;
       height: number;
       pred: Int32Array;
-      /** The photo with class colours and the library's legend, RGB. */
+      /** The photo blended with the class colours, RGB (the legend is the page's HTML list). */
       overlay: Uint8Array;
       classNames: string[];
       shares: number[];

@@ -1,5 +1,5 @@
 // The model's home: loading, conversion and segmentation run here, so the page stays responsive.
-import { ClearCLIPBrowser, classShares, overlayImage, palette, toRgbImage, type BrowserLoadOptions } from 'clearclip/browser';
+import { ClearCLIPBrowser, blendLabels, classShares, palette, toRgbImage, type BrowserLoadOptions } from 'clearclip/browser';
 import type { FromWorker, ModelChoice, ToWorker } from './protocol.js';
 
 const post = (m: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
@@ -40,7 +40,7 @@ self.onmessage = async (ev: MessageEvent<ToWorker>) => {
     const photo = await toRgbImage(msg.image);
     const r = await seg.segmentRgb(photo, msg.classes, { form: msg.form, probs: false }, performance.now() - t0);
     const colours = palette(r.classNames.length);
-    const overlay = overlayImage(photo, r.pred, colours, r.classNames).data;
+    const overlay = blendLabels(photo, r.pred, colours).data;
     post(
       {
         type: 'result',

@@ -14,5 +14,5 @@ export type { RgbImage } from '../image/types.js';
 export { mmsegRescaleSize, resizeLinearU8 } from '../image/resize.js';
 export { palette, type Rgb } from '../render/palette.js';
 export { labelImage, classShares } from '../render/label.js';
-export { overlayImage, legendScale } from '../render/overlay.js';
+export { blendLabels } from '../render/blend.js';
 export { HUB_MODELS, type HubModel } from '@clearclip/weights-tools/browser';
