@@ -182,4 +182,15 @@ t.test('npm run parity computes every tensor of a synthetic fixture with segment
     if (r.name in fx.nearTies) t.ok((r.maxAbs ?? Infinity) <= fx.nearTies[r.name], `${r.name}: ${r.maxAbs} pixels differ, ${fx.nearTies[r.name]} near ties in the reference`);
   }
   t.notOk(rows.some((r) => r.status === 'fail'), 'nothing fails');
+
+  // Settings a tensor needs but the fixture lacks: "not computed", never "fail" (nor a silent default).
+  delete settings.segmentation.classes_file_contents;
+  delete settings.segmentation.data_preprocessor;
+  delete settings.queries;
+  await writeFile(settingsFile, JSON.stringify(settings, null, 2));
+  const only = /^(seg|queries|sclip)\./;
+  const rows2 = await runParity(await testDevice(), fx.dir, { dtype: 'f32', vocab, only });
+  t.comment(`\n${formatRows(rows2)}`);
+  for (const r of rows2.filter((r) => r.name !== 'seg.image_rgb')) t.equal(r.status, 'not computed', `without its settings ${r.name}: not computed (${r.note})`);
+  t.ok(rows2.length >= 12, `${rows2.length} rows checked`);
 });
