@@ -5,6 +5,9 @@
  * without looking at packages/vit, so that it can produce reference tensors for synthetic fixtures: a shared
  * misreading would otherwise pass unnoticed. Widths, patch size, layer counts and the pretrained grid come from the
  * tensor shapes, as OpenCLIP's modules would have them; only the head counts and the activation need the config.
+ * The segmentor part (class file, query features, forward_slide, postprocess_result) follows the README's "Upstream
+ * behaviour" items 6-9 and upstream's clearclip_segmentor.py; only the tokenizer and the 80 prompt templates are the
+ * project's (both checked against upstream's tensors on their own and through queries.features).
  * Slow and simple on purpose: tiny models only.
  */
 

@@ -24,7 +24,8 @@ import { rng } from './random.js';
  * reference.safetensors, settings.json, README.md), for model shapes the one upstream fixture does not cover. The
  * reference tensors come from the float64 reference in clip-reference.ts (checked against the upstream fixture by
  * test/vit/generic-config.test.ts), computed from exactly the float32 weights and inputs that are stored, and stored
- * as float32 like upstream's.
+ * as float32 like upstream's. With `queries` / `segmentation` it also holds queries.*, seg.* (seg.pred_ori with
+ * `predOri`) and the segmentation variants of the README's naming rules, with settings.stats near-tie counts.
  */
 export interface FixtureSpec {
   seed: number;
