@@ -28,7 +28,10 @@ export function findHubModel(model: string, pretrained: string): HubModel {
   const hit = HUB_MODELS.find((m) => m.model === base && m.pretrained === pretrained);
   if (!hit) {
     const known = HUB_MODELS.map((m) => `${m.model} ${m.pretrained}`).join(', ');
-    throw new Error(`unknown model/pretrained '${model} ${pretrained}'; known: ${known} (or pass a hub repo with --repo)`);
+    throw new Error(
+      `unknown model/pretrained '${model} ${pretrained}'; known: ${known}. For other OpenCLIP weights on the hub, ` +
+        '`clearclip weights download --repo org/name` fetches them and `--weights <downloaded checkpoint>` uses them',
+    );
   }
   return hit;
 }

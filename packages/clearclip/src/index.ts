@@ -16,3 +16,5 @@ export { evalSegmenterFactory } from './eval-segmenter.js';
 export { runParity, type ParityOptions } from './parity/run.js';
 export { type ParityRow, formatRows } from './parity/compare.js';
 export * as reference from './reference/index.js';
+export { ClearCLIPCore, type QueryFeatureSource } from './segmenter.js';
+export { encodeQueries } from './query-encode.js';

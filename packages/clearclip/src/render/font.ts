@@ -1,9 +1,11 @@
 /// <reference path="./opentype-js.d.ts" />
-// The reference makes the declaration travel with this file into projects that compile it from source (bench resolves clearclip through the clearclip-source condition).
+// (the reference keeps the hand-written opentype.js declarations in every program that compiles this file from
+// source; no opentype.js type appears in this module's exports, so the emitted .d.ts does not need them)
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import opentype, { type Font, type PathCommand } from 'opentype.js';
+import opentype, { type Font } from 'opentype.js';
+import type { PathCmd } from './raster.js';
 
 /**
  * The legend's typeface: Noto Sans Hans Regular (Noto Sans CJK SC; SIL OFL) from the npm package
@@ -15,7 +17,7 @@ import opentype, { type Font, type PathCommand } from 'opentype.js';
  */
 let font: Font | undefined;
 
-export function legendFont(): Font {
+function legendFont(): Font {
   if (!font) {
     const require = createRequire(import.meta.url);
     const dir = path.dirname(require.resolve('@embedpdf/fonts-sc'));
@@ -32,6 +34,6 @@ export function textWidth(text: string, size: number): number {
 }
 
 /** Outline of `text` with its baseline starting at (x, y), in pixels (y down). */
-export function textPath(text: string, x: number, y: number, size: number): PathCommand[] {
+export function textPath(text: string, x: number, y: number, size: number): PathCmd[] {
   return legendFont().getPath(text, x, y, size).commands;
 }
