@@ -1,16 +1,18 @@
 /// <reference types="@webgpu/types" preserve="true" />
 // WebGPU types (GPUDevice, GPUBuffer, ...) appear in these declarations: the directive above makes them reach
 // consumers through this package (its dependency @webgpu/types), with no setup of their own.
-export { GpuDevice, type DeviceOptions, type DispatchSpec, type KernelTiming, type AdapterDescription } from './device.js';
+export { GpuDevice, type DeviceOptions, type DispatchSpec, type KernelTiming, type AdapterDescription, type DeviceStats } from './device.js';
+export type { DeviceHost, TensorHost, DispatchHost, Workgroups } from './host.js';
 export { Tensor } from './tensor.js';
 export { type DType, type FloatDType, BYTES_PER_ELEMENT, toF16Bits, fromF16Bits, roundToF16, isFloat, type HostArray } from './dtype.js';
 export { type Shape, numel, shapeStr, sameShape, normAxis } from './shape.js';
 export { GpuError, DeviceLostError, SETUP_HINT } from './errors.js';
-export { registerKernels, registerKernelSource, kernelNames, kernelOwner, kernelSource, specialize, type Defines } from './kernel-source.js';
+export { registerKernels, registerKernelSource, registerSnippets, snippetSource, expandIncludes, kernelNames, kernelOwner, kernelSource, specialize, type Defines } from './kernel-source.js';
+export { defineKernel, kernelDescriptors, kernelDescriptor, KernelDescriptor, type KernelDescriptorInit, type KernelLaunch, type GridRule } from './kernel-descriptor.js';
 export { grid1d, params, ceilDiv } from './ops/grid.js';
 export { add, mul, scale } from './ops/elementwise.js';
 export { gatherRows } from './ops/gather.js';
-export { matmul, matmulStrided, setMatmulTile, type MatmulTile, type Activation, type MatmulOptions, type MatmulView, type StridedMatmul } from './ops/matmul.js';
+export { matmul, matmulStrided, matmulVariants, setMatmulSelector, type MatmulProblem, type MatmulSelector, type Activation, type MatmulOptions, type MatmulView, type StridedMatmul } from './ops/matmul.js';
 export { softmax } from './ops/softmax.js';
 export { layerNorm } from './ops/layernorm.js';
 export { l2Normalize } from './ops/l2normalize.js';

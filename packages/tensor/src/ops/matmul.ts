@@ -2,6 +2,7 @@ import type { Tensor } from '../tensor.js';
 import { isFloat } from '../dtype.js';
 import { shapeStr } from '../shape.js';
 import { grid1d, params, ceilDiv } from './grid.js';
+import { type KernelDescriptor, defineKernel } from '../kernel-descriptor.js';
 
 export type Activation = 'none' | 'gelu' | 'quickgelu';
 
@@ -46,22 +47,46 @@ export interface StridedMatmul {
 const ACT = { none: 0, gelu: 1, quickgelu: 2 } as const;
 
 /**
- * Register tile per workgroup: WX lanes, each with TM rows x TN4 vec4 column groups. Picked by measurement on
- * lavapipe (see bench/): larger TM reuses each per-lane B load more, until the accumulators spill.
+ * Variants of the matmul kernel, one descriptor each: a register tile per workgroup of WG lanes, each lane with
+ * TM rows x TN4 vec4 column groups. Picked by measurement on lavapipe (see bench/): larger TM reuses each per-lane
+ * B load more, until the accumulators spill. Few rows (matrix-vector like products) would waste most of a tall
+ * tile, hence the short variant.
  */
-export interface MatmulTile {
-  TM: number;
-  TN4: number;
-  WX: number;
+function matmulVariant(variant: string, tile: { TM: number; TN4: number; lanes: number }): KernelDescriptor {
+  return defineKernel({
+    kernel: 'matmul',
+    variant,
+    workgroupSize: tile.lanes,
+    grid: 'own',
+    constants: { TM: tile.TM, TN4: tile.TN4 },
+    bindings: { uniforms: true, inputs: ['a', 'b', 'bias', 'res'], outputs: ['out'] },
+  });
 }
-const TILE: MatmulTile = { TM: 12, TN4: 2, WX: 8 };
-/** Few rows (matrix-vector like products) would waste most of a tall tile. */
-const SHORT_TILE: MatmulTile = { TM: 4, TN4: 2, WX: 8 };
-let tileOverride: MatmulTile | null = null;
+const TALL = matmulVariant('tall', { TM: 12, TN4: 2, lanes: 8 });
+const SHORT = matmulVariant('short', { TM: 4, TN4: 2, lanes: 8 });
 
-/** For the benchmark's tile search: force a tile configuration (null restores the default choice). */
-export function setMatmulTile(cfg: MatmulTile | null): void {
-  tileOverride = cfg;
+/** The product a variant is chosen for. */
+export interface MatmulProblem {
+  batch: number;
+  M: number;
+  N: number;
+  K: number;
+  transposedB: boolean;
+}
+/** Chooses the matmul variant for a product (the hook an autotuner replaces). */
+export type MatmulSelector = (p: MatmulProblem) => KernelDescriptor;
+
+const defaultSelector: MatmulSelector = ({ M }) => (M <= SHORT.constants.TM ? SHORT : TALL);
+let selector = defaultSelector;
+
+/** Every matmul variant (for tuners and benchmarks). */
+export function matmulVariants(): KernelDescriptor[] {
+  return [TALL, SHORT];
+}
+
+/** Replace the variant choice (null restores the default). The selector may return any descriptor of kernel 'matmul'. */
+export function setMatmulSelector(fn: MatmulSelector | null): void {
+  selector = fn ?? defaultSelector;
 }
 
 function checkView(what: string, v: MatmulView, batch: number, rows: number, cols: number): void {
@@ -113,19 +138,20 @@ export function matmulStrided(spec: StridedMatmul): Tensor {
   if (!(act in ACT)) throw new Error(`matmulStrided: unknown activation "${act}"`);
   const alpha = spec.alpha ?? 1;
 
-  const cfg = tileOverride ?? (M <= SHORT_TILE.TM ? SHORT_TILE : TILE);
-  const BN = cfg.WX * cfg.TN4 * 4;
-  const tilesM = ceilDiv(M, cfg.TM);
+  const tb = spec.b.transposed;
+  const variant = selector({ batch, M, N, K, transposedB: tb });
+  if (variant.kernel !== 'matmul') throw new Error(`matmulStrided: the selector chose ${variant.id}, not a matmul variant`);
+  const { TM, TN4 } = variant.constants;
+  const BN = variant.workgroupSize * TN4 * 4;
+  const tilesM = ceilDiv(M, TM);
   const tilesMN = tilesM * ceilDiv(N, BN);
   const total = tilesMN * batch;
   // K = 0 needs no special case: the K loop is empty and the epilogue sees zeros.
   if (total === 0) return outView.tensor;
-  const tb = spec.b.transposed;
   const [bKS, bNS] = tb ? [1, spec.b.rowStride] : [spec.b.rowStride, 1];
   // One vec4 load per lane per column group when B's rows are contiguous and every vec4 is 4-element aligned.
   const vecB = !tb && N % 4 === 0 && [spec.b.offset, spec.b.batchStride, spec.b.rowStride].every((x) => x % 4 === 0);
-  dev.dispatch({
-    kernel: 'matmul',
+  variant.dispatch(dev, {
     defines: {
       T: a.dtype,
       BV: vecB ? `vec4<${a.dtype}>` : a.dtype,
@@ -133,9 +159,6 @@ export function matmulStrided(spec: StridedMatmul): Tensor {
       ACT: `${ACT[act]}u`,
       HAS_BIAS: !!spec.bias,
       HAS_RES: !!spec.residual,
-      TM: `${cfg.TM}u`,
-      TN4: `${cfg.TN4}u`,
-      WX: `${cfg.WX}u`,
     },
     uniforms: params([
       { u: M }, { u: N }, { u: K }, { u: tilesM },

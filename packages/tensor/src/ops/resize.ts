@@ -1,9 +1,15 @@
 import type { Tensor } from '../tensor.js';
 import { isFloat } from '../dtype.js';
 import { shapeStr } from '../shape.js';
-import { grid1d, params, ceilDiv } from './grid.js';
+import { params } from './grid.js';
+import { defineKernel } from '../kernel-descriptor.js';
 
-const WG = 256;
+const RESIZE2D = defineKernel({
+  kernel: 'resize2d',
+  workgroupSize: 256,
+  grid: 'perInvocation',
+  bindings: { uniforms: true, inputs: ['x', 'tab'], outputs: ['out'] },
+});
 
 /** One output position's source taps along one axis: indices already clamped to [0, in-1], weights in float64. */
 interface Taps {
@@ -65,13 +71,12 @@ function resample(op: string, x: Tensor, outH: number, outW: number, scaleH: num
   for (let y = 0; y < outH; y++) put(y, taps(y, inH, scaleH));
   for (let c = 0; c < outW; c++) put(outH + c, taps(c, inW, scaleW));
   const table = x.device.tensor(tab, [tab.length], 'u32', `${op} taps`);
-  x.device.dispatch({
-    kernel: 'resize2d',
+  RESIZE2D.dispatch(x.device, {
     defines: { T: x.dtype, TAPS: `${nTaps}u` },
     uniforms: params([{ u: out.size }, { u: inH }, { u: inW }, { u: outH }, { u: outW }]),
     inputs: [x, table],
     outputs: [out],
-    workgroups: grid1d(ceilDiv(out.size, WG)),
+    count: out.size,
     label: op,
   });
   // Safe before the kernel runs: the pool parks buffers released while the encoder that reads them is open.
