@@ -9,3 +9,6 @@ export { ZipReader, ZipError } from './zip.js';
 export { TorchCheckpoint, TorchTensorRef, STORAGE_DTYPES } from './torch-checkpoint.js';
 export { f32ToF16Bits, f16BitsToF32, bf16BitsToF32 } from './f16.js';
 export { sha256File } from './hash.js';
+export { CachePathError, checkRevision, checkCommit, pathUnder } from './hub-paths.js';
+export { LockTimeoutError, withFileLock } from './file-lock.js';
+export { TimeoutError, backoffDelay, type Timeouts, type Backoff } from './http.js';
