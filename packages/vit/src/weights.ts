@@ -51,10 +51,21 @@ export async function loadClipWeights(dev: GpuDevice, path: string, opts: { dtyp
           continue;
         }
         let t: Tensor;
-        if (e.dtype === 'F16' && dtype === 'f16') t = dev.fromBytes(await file.readRaw(name), shape, 'f16', name);
-        else {
+        // Every value is checked as the GPU will hold it, in both dtypes: NaN/Inf in an f16 file, and f32 values
+        // that f16 cannot hold (they would turn into Inf on upload).
+        if (e.dtype === 'F16' && dtype === 'f16') {
+          const raw = await file.readRaw(name);
+          const i = firstNonFiniteF16(raw);
+          if (i >= 0) throw new Error(`${path}: tensor ${name} holds a non-finite value at element ${i}`);
+          t = dev.fromBytes(raw, shape, 'f16', name);
+        } else {
           const v = await file.readFloat32(name);
-          for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) throw new Error(`${path}: tensor ${name} holds a non-finite value at element ${i}`);
+          for (let i = 0; i < v.length; i++) {
+            if (!Number.isFinite(v[i])) throw new Error(`${path}: tensor ${name} holds a non-finite value at element ${i}`);
+            if (dtype === 'f16' && Math.abs(v[i]) >= F16_OVERFLOW) {
+              throw new Error(`${path}: tensor ${name} element ${i} (${v[i]}) overflows f16 (largest finite 65504); load with dtype f32`);
+            }
+          }
           t = dev.tensor(v, shape, dtype, name);
         }
         tensors.set(name, dev.keep(t));
@@ -69,4 +80,13 @@ export async function loadClipWeights(dev: GpuDevice, path: string, opts: { dtyp
   } finally {
     await file.close();
   }
+}
+
+/** The smallest magnitude that rounds to Inf in f16 (65504 + half an ulp). */
+const F16_OVERFLOW = 65520;
+
+/** Index of the first f16 Inf/NaN (exponent bits all ones) in little-endian bytes, or -1. */
+function firstNonFiniteF16(raw: Uint8Array): number {
+  for (let i = 0; i + 1 < raw.length; i += 2) if ((raw[i + 1] & 0x7c) === 0x7c) return i / 2;
+  return -1;
 }
