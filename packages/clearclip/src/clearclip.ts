@@ -8,6 +8,7 @@ import { queryFeatures } from './queries.js';
 import { slideInference } from './segment.js';
 import { type RgbImage, readImage, mmsegRescaleSize, resizeLinearU8, normalizeToNchw } from './image/index.js';
 import { loadTokenizer, resolveWeights } from './model-files.js';
+import { checkSegmentSettings, presetForm } from './settings-check.js';
 
 export interface LoadOptions {
   /** A runtime weights file, or an OpenCLIP checkpoint (converted once into the cache). */
@@ -124,8 +125,8 @@ export class ClearCLIP {
 
   async segment(image: RgbImage | string, classes: string | string[] | ClassSpec, opts: SegmentOptions = {}): Promise<Segmentation> {
     const o = { ...DEFAULT_SEGMENT, ...opts };
-    const form: LastBlockForm = typeof o.form === 'string' ? PRESETS[o.form] : o.form;
-    if (!form) throw new Error(`unknown preset ${String(opts.form)} (known: ${Object.keys(PRESETS).join(', ')})`);
+    checkSegmentSettings(o);
+    const form: LastBlockForm = typeof o.form === 'string' ? presetForm(o.form) : o.form;
     const timings: Record<string, number> = {};
     const t0 = performance.now();
     let t = t0;

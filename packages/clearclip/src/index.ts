@@ -13,3 +13,4 @@ export { evalSegmenterFactory } from './eval-segmenter.js';
 export { runParity, type ParityOptions } from './parity/run.js';
 export { type ParityRow, formatRows } from './parity/compare.js';
 export * as reference from './reference/index.js';
+export { checkSegmentSettings, presetForm, SettingsError, type CheckedSettings } from './settings-check.js';
