@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { convertCheckpoint, downloadHubFiles, downloadModel, type DownloadProgress } from '@clearclip/weights-tools';
 import { ClipTokenizer, RUNTIME_FORMAT } from '@clearclip/vit';
 import { defaultCacheDir } from './queries.js';
+import { weightsFile } from './weights-folder.js';
 
 /**
  * A runtime-format weights file for the options given: --weights as is when already converted, an OpenCLIP
@@ -26,9 +27,9 @@ export async function resolveWeights(opts: {
   let config: string | undefined;
   let quickGelu: boolean | undefined;
   if (opts.weights) {
-    if (!existsSync(opts.weights)) throw new Error(`--weights ${opts.weights}: file not found`);
-    if (await isRuntimeFile(opts.weights)) return opts.weights;
-    source = opts.weights;
+    const file = weightsFile(opts.weights);
+    if (await isRuntimeFile(file)) return file;
+    source = file;
   } else {
     const model = opts.model ?? 'ViT-B-16';
     const pretrained = opts.pretrained ?? 'openai';

@@ -7,6 +7,8 @@ import { PRESETS, type AttentionKind, type LastBlockForm, type PresetName } from
 import { readImage } from '../image/index.js';
 import { palette, labelImage, overlayImage, encodePng, classShares } from '../render/index.js';
 import { Progress } from '../eval/progress.js';
+import { checkCliSettings, checkImagesReadable, checkOutDirWritable, uniqueOutputNames } from './segment-checks.js';
+import { existsSync } from 'node:fs';
 
 export const SEGMENT_USAGE = `usage: clearclip segment IMAGE... (--classes "sky,tree,horse" | --classes-file FILE) [options]
 
@@ -84,7 +86,8 @@ export async function segmentCli(argv: string[]): Promise<number> {
   const spec = a.classes ? parseClassList(a.classes) : await readClassFile(a['classes-file']!);
   if (a.dtype && a.dtype !== 'f32' && a.dtype !== 'f16') throw new Error(`--dtype: expected f32 or f16, got "${a.dtype}"`);
   const presetName = (a.preset ?? 'clearclip') as PresetName;
-  if (!(presetName in PRESETS)) throw new Error(`--preset: unknown "${a.preset}" (known: ${Object.keys(PRESETS).join(', ')})`);
+  // Own keys only: `in` would accept __proto__ or toString.
+  if (!Object.hasOwn(PRESETS, presetName)) throw new Error(`--preset: unknown "${a.preset}" (known: ${Object.keys(PRESETS).join(', ')})`);
   if (a.attention && !ATTENTIONS.includes(a.attention as AttentionKind)) throw new Error(`--attention: unknown "${a.attention}" (known: ${ATTENTIONS.join(', ')})`);
   const form: LastBlockForm = {
     ...PRESETS[presetName],
@@ -94,7 +97,7 @@ export async function segmentCli(argv: string[]): Promise<number> {
   };
   const short = num(a['short-side'], '--short-side', true);
   const opts = {
-    scale: (short ? [2048, short] : DEFAULT_SEGMENT.scale) as [number, number],
+    scale: (short !== undefined ? [2048, short] : DEFAULT_SEGMENT.scale) as [number, number],
     crop: num(a.crop, '--crop', true),
     stride: num(a.stride, '--stride', true),
     logitScale: num(a['logit-scale'], '--logit-scale', false),
@@ -104,6 +107,14 @@ export async function segmentCli(argv: string[]): Promise<number> {
   };
   const outDir = a.out ?? 'out';
   const log = (m: string) => process.stderr.write(`${m}\n`);
+  // Everything that can be checked without the model is checked before it is downloaded or loaded.
+  checkCliSettings({ ...opts, crop: opts.crop ?? DEFAULT_SEGMENT.crop, stride: opts.stride ?? DEFAULT_SEGMENT.stride });
+  await checkImagesReadable(positionals);
+  if (a.weights && !existsSync(a.weights)) throw new Error(`--weights ${a.weights}: not found`);
+  if (a.vocab && !existsSync(a.vocab)) throw new Error(`--vocab ${a.vocab}: file not found`);
+  await checkOutDirWritable(outDir);
+  const { names, notes } = uniqueOutputNames(positionals);
+  for (const n of notes) log(`note: ${n}`);
   const seg = await ClearCLIP.load({
     weights: a.weights,
     model: a.model,
@@ -114,30 +125,42 @@ export async function segmentCli(argv: string[]): Promise<number> {
   });
   try {
     log(`device: ${seg.device.describe()}`);
-    await mkdir(outDir, { recursive: true });
     const colours = palette(spec.classNames.length);
     const bar = new Progress(positionals.length, { label: 'segment', stream: process.stderr });
-    for (const file of positionals) {
-      const img = await readImage(file);
-      const r = await seg.segment(img, spec, Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)));
-      const base = path.join(outDir, path.basename(file).replace(/\.[^.]+$/, ''));
-      await writeFile(`${base}.label.png`, encodePng(labelImage(r.pred, r.width, r.height, colours)));
-      await writeFile(`${base}.overlay.png`, encodePng(overlayImage(img, r.pred, colours, spec.classNames)));
-      if (a.json) {
-        const shares = classShares(r.pred, spec.classNames.length);
-        const json = {
-          image: file,
-          width: r.width,
-          height: r.height,
-          inferenceSize: r.inferenceSize,
-          windows: r.windows,
-          classes: spec.classNames.map((name, i) => ({ index: i, name, share: shares[i], colour: colours[i] })),
-          timingsMs: r.timings,
-        };
-        await writeFile(`${base}.json`, JSON.stringify(json, null, 2));
+    // One bad image does not stop the batch: each failure is reported, and the exit status says so at the end.
+    const failures: string[] = [];
+    for (const [i, file] of positionals.entries()) {
+      try {
+        const img = await readImage(file);
+        const r = await seg.segment(img, spec, Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)));
+        // Created only once there is something to put in it.
+        await mkdir(outDir, { recursive: true });
+        const base = path.join(outDir, names[i]);
+        await writeFile(`${base}.label.png`, encodePng(labelImage(r.pred, r.width, r.height, colours)));
+        await writeFile(`${base}.overlay.png`, encodePng(overlayImage(img, r.pred, colours, spec.classNames)));
+        if (a.json) {
+          const shares = classShares(r.pred, spec.classNames.length);
+          const json = {
+            image: file,
+            width: r.width,
+            height: r.height,
+            inferenceSize: r.inferenceSize,
+            windows: r.windows,
+            classes: spec.classNames.map((name, i) => ({ index: i, name, share: shares[i], colour: colours[i] })),
+            timingsMs: r.timings,
+          };
+          await writeFile(`${base}.json`, JSON.stringify(json, null, 2));
+        }
+        log(`${file}: ${r.width}x${r.height} (${r.windows} windows at ${r.inferenceSize.join('x')}) in ${r.timings.total.toFixed(0)} ms -> ${base}.{label,overlay}.png`);
+      } catch (e) {
+        failures.push(file);
+        log(`${file}: FAILED: ${(e as Error).message}`);
       }
       bar.tick();
-      log(`${file}: ${r.width}x${r.height} (${r.windows} windows at ${r.inferenceSize.join('x')}) in ${r.timings.total.toFixed(0)} ms -> ${base}.{label,overlay}.png`);
+    }
+    if (failures.length > 0) {
+      log(`clearclip: ${failures.length} of ${positionals.length} image(s) failed: ${failures.join(', ')}`);
+      return 1;
     }
   } finally {
     seg.dispose();
