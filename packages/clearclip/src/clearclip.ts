@@ -120,6 +120,10 @@ export class ClearCLIP {
 
   /** Normalised query features [Q, E] for the classes (cached on disk per model and name). */
   async queries(spec: ClassSpec): Promise<Float32Array> {
+    return this.device.exclusive(() => this.queryFeatures(spec));
+  }
+
+  private queryFeatures(spec: ClassSpec): Promise<Float32Array> {
     return queryFeatures(this.clip, this.tokenizer, spec.queries, { cacheDir: this.cacheDir });
   }
 
@@ -142,17 +146,21 @@ export class ClearCLIP {
     const input = normalizeToNchw(resized);
     lap('resize');
     const spec = ClearCLIP.classes(classes);
-    const q = await this.queries(spec);
-    lap('queries');
-    const r = await slideInference(this.clip, this.block(form), input, [h, w], q, spec.queryClass, {
-      crop: o.crop,
-      stride: o.stride,
-      logitScale: o.logitScale,
-      probThd: o.probThd,
-      windowBatch: o.windowBatch || undefined,
-      outputSize: [img.height, img.width],
-      probs: o.probs,
-      stageTimes: o.stageTimes,
+    // Concurrent segment() calls share the device (and its scope stack): their GPU work runs one at a time.
+    const r = await this.device.exclusive(async () => {
+      t = performance.now(); // time spent queued behind other calls is not counted as queries
+      const q = await this.queryFeatures(spec);
+      lap('queries');
+      return slideInference(this.clip, this.block(form), input, [h, w], q, spec.queryClass, {
+        crop: o.crop,
+        stride: o.stride,
+        logitScale: o.logitScale,
+        probThd: o.probThd,
+        windowBatch: o.windowBatch || undefined,
+        outputSize: [img.height, img.width],
+        probs: o.probs,
+        stageTimes: o.stageTimes,
+      });
     });
     Object.assign(timings, r.timings);
     t = performance.now();

@@ -61,6 +61,8 @@ export class GpuDevice {
   private usedChunks: GPUBuffer[] = [];
   private chunkOffset = UNIFORM_CHUNK;
   private scopes: Set<Tensor>[] = [];
+  /** Tail of the exclusive() queue. */
+  private queue: Promise<unknown> = Promise.resolve();
   private pendingErrors: Promise<GPUError | null>[] = [];
   private uncaptured: string | null = null;
   private lostInfo: GPUDeviceLostInfo | null = null;
@@ -184,20 +186,43 @@ export class GpuDevice {
     return result;
   }
 
+  /**
+   * Like scope() for async work. The scope stack is the device's, so two async scopes must not overlap in time
+   * (each would adopt the other's tensors): concurrent callers serialise their GPU work with exclusive().
+   * An overlap is detected when a scope closes and reported instead of disposing the wrong tensors.
+   */
   async scopeAsync<R>(fn: () => Promise<R>): Promise<R> {
-    this.scopes.push(new Set());
+    const set = new Set<Tensor>();
+    this.scopes.push(set);
     let result: R;
     try {
       result = await fn();
     } catch (e) {
-      this.closeScope(undefined);
+      this.closeScope(undefined, set);
       throw e;
     }
-    this.closeScope(result);
+    this.closeScope(result, set);
     return result;
   }
 
-  private closeScope(result: unknown): void {
+  /**
+   * Run fn after every earlier exclusive() call on this device has finished: one async GPU job at a time, so that
+   * concurrent callers (e.g. several segment() calls on one model) never interleave their scopes. Not re-entrant:
+   * fn must not call exclusive() itself.
+   */
+  exclusive<R>(fn: () => Promise<R>): Promise<R> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private closeScope(result: unknown, own?: Set<Tensor>): void {
+    if (own && this.scopes.at(-1) !== own) {
+      const i = this.scopes.lastIndexOf(own);
+      if (i >= 0) this.scopes.splice(i, 1);
+      for (const t of own) this.scopes.at(-1)?.add(t);
+      throw new Error('scopeAsync: another async scope was opened on this device and is still open; overlapping async GPU work must be serialised (GpuDevice.exclusive)');
+    }
     const set = this.scopes.pop()!;
     const keep = new Set<Tensor>();
     const collect = (v: unknown, depth: number): void => {
