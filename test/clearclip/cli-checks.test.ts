@@ -46,6 +46,8 @@ t.test('12 + issue 8: bad settings and inputs are refused before any model is do
   writeFileSync(path.join(tmp, 'afile'), 'x');
   await t.rejects(main(['segment', img, '--classes', 'sky', '--out', path.join(tmp, 'afile')]), /^--out .*afile: exists and is not a folder$/);
   await t.rejects(main(['segment', img, '--classes', 'sky', '--out', path.join(tmp, 'afile', 'sub')]), /^--out .*: cannot be created \(.*afile is not a folder\)$/);
+  // A folder nobody may write into (permissions cannot show it when tests run as root; /proc refuses everyone).
+  if (existsSync('/proc/self')) await t.rejects(main(['segment', img, '--classes', 'sky', '--out', '/proc/self']), /^--out \/proc\/self: folder is not writable \(E[A-Z]+\)$/);
   // With everything valid, the first failure is the model (offline), proving the checks above ran before it.
   await t.rejects(run(), /offline \(HF_HUB_OFFLINE\)/);
   t.notOk(existsSync(path.join(tmp, 'o12')), '--out not created by any of these');

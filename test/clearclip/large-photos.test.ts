@@ -5,6 +5,7 @@ import path from 'node:path';
 import { ClearCLIP, DecomposedBlock, PRESETS, newRgbImage, slideInference } from 'clearclip';
 import { readF32, requireShared } from '../helpers/fixtures.js';
 import { uniform } from '../helpers/random.js';
+import { assertClose } from '../helpers/assert.js';
 import { testDevice } from '../helpers/device.js';
 import { loadFixtureClip } from './helpers/fixture-model.js';
 
@@ -36,6 +37,17 @@ t.test('row bands give the same prediction, probabilities and logits bit for bit
   t.ok(same(banded.probs!, one.probs!), 'probs identical');
   t.ok(same(banded.logits!, one.logits!), 'logits identical');
   t.ok(new Set(one.pred).size >= 3, `prediction uses ${new Set(one.pred).size} classes`);
+
+  // Whole-image mode (crop 0) merges straight to the output size; in bands it resizes the [Q, gh, gw] logits with
+  // resizeBilinear instead: the same bilinear map, so the same result to rounding.
+  const wholeRun = (maxChunkBytes: number) =>
+    slideInference(clip, block, input.data, [H, W], q, QUERY_CLASS, { crop: 0, stride: 0, logitScale: 50, probThd: 0, outputSize: [oH, oW], logits: true, maxChunkBytes });
+  const merged = await wholeRun(12e6);
+  const wholeBanded = await wholeRun(1.6e6);
+  assertClose(t, wholeBanded.logits!, merged.logits!, { atol: 1e-6 }, 'whole image: banded logits');
+  let differ = 0;
+  for (let i = 0; i < merged.pred.length; i++) if (merged.pred[i] !== wholeBanded.pred[i]) differ++;
+  t.ok(differ <= merged.pred.length * 1e-4, `whole image: ${differ} pixels differ (ties at rounding level at most)`);
 });
 
 t.test('24 MP and 48 MP photos segment on the software GPU', async (t) => {

@@ -52,6 +52,7 @@ t.test('3: a deflate bomb stops at its declared size; an impossible declared siz
   dv.setUint16(c + 10, 8, true);
   dv.setUint32(c + 24, pkl.length, true);
   dv.setUint16(8, 8, true);
+  dv.setUint32(22, pkl.length, true);
   const f1 = path.join(dir, 'bomb.pt');
   await writeFile(f1, rebuilt);
   const rss0 = process.memoryUsage().rss;
@@ -65,6 +66,16 @@ t.test('3: a deflate bomb stops at its declared size; an impossible declared siz
   const f2 = path.join(dir, 'ratio.pt');
   await writeFile(f2, zip2);
   await t.rejects(openCheckpoint(f2), { name: 'ZipError', message: /ratio\.pt: entry 'archive\/data\/0' declares 4294967280 bytes from \d+ compressed/ });
+
+  // Central and local records that disagree about the size.
+  const zip4 = torchCheckpointBytes(tensors).slice();
+  const c4 = cdRecord(zip4, 'archive/byteorder');
+  const dv4 = new DataView(zip4.buffer);
+  dv4.setUint32(c4 + 20, dv4.getUint32(c4 + 20, true) - 1, true);
+  dv4.setUint32(c4 + 24, dv4.getUint32(c4 + 24, true) - 1, true);
+  const f4 = path.join(dir, 'disagree.pt');
+  await writeFile(f4, zip4);
+  await t.rejects(openCheckpoint(f4), { name: 'ZipError', message: /disagree\.pt: entry 'archive\/byteorder': local header \(method 0, 6\/6 bytes\) disagrees with the central directory \(method 0, 5\/5 bytes\)/ });
 
   // A stored entry whose declared size runs past the entries.
   const zip3 = torchCheckpointBytes(tensors).slice();

@@ -72,6 +72,13 @@ export class ZipReader {
   private async dataOffset(e: ZipEntry): Promise<number> {
     const h = await this.readAt(e.localHeaderOffset, 30);
     if (h.readUInt32LE(0) !== LOCAL_SIG) throw new ZipError(`${this.path}: bad local header for '${e.name}'`);
+    // The local header must agree with the central directory (unless its sizes are deferred to a data descriptor
+    // (flag bit 3) or to zip64 extras (0xffffffff)).
+    const flags = h.readUInt16LE(6);
+    const lc = h.readUInt32LE(18);
+    const lu = h.readUInt32LE(22);
+    const disagree = h.readUInt16LE(8) !== e.method || (!(flags & 8) && ((lc !== 0xffffffff && lc !== e.compressedSize) || (lu !== 0xffffffff && lu !== e.size)));
+    if (disagree) throw new ZipError(`${path.basename(this.path)}: entry '${e.name}': local header (method ${h.readUInt16LE(8)}, ${lc}/${lu} bytes) disagrees with the central directory (method ${e.method}, ${e.compressedSize}/${e.size} bytes)`);
     return e.localHeaderOffset + 30 + h.readUInt16LE(26) + h.readUInt16LE(28);
   }
 

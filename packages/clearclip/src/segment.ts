@@ -119,7 +119,8 @@ export async function slideInference(
     const bandRows = banded ? Math.max(1, fitRows) : oH;
     const bands: [number, number][] = [];
     for (let r0 = 0; r0 < oH; r0 += bandRows) bands.push([r0, Math.min(oH, r0 + bandRows)]);
-    const chunks = queryChunks(queryClass, Math.max(geo.h * geo.w, bandRows * oW), maxBytes);
+    // Per query, the largest planes held: the merged logits (at the grid size when whole-image mode is banded) and a band.
+    const chunks = queryChunks(queryClass, Math.max(whole && banded ? gh * gw : geo.h * geo.w, bandRows * oW), maxBytes);
     /** Merged window logits [Qc, h, w] at inference size for a chunk of queries. */
     const merged = (c: { start: number; end: number }): Tensor => {
       const qc = c.start === 0 && c.end === Q ? qAll : slice(qAll, 0, c.start, c.end);
