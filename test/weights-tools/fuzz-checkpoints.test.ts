@@ -10,7 +10,7 @@ import { ST_DTYPE_SIZE } from '@clearclip/tensor/safetensors';
 import { torchCheckpointBytes } from '../helpers/torch-checkpoint-writer.js';
 import { rng } from '../helpers/random.js';
 
-const CASES = 2500;
+const CASES = 1500;
 const NAMED = new Set(['SafetensorsError', 'ZipError', 'PickleError', 'CheckpointError']);
 
 function safetensorsBytes(): Uint8Array {
