@@ -18,3 +18,4 @@ export { type ParityRow, formatRows } from './parity/compare.js';
 export * as reference from './reference/index.js';
 export { ClearCLIPCore, type QueryFeatureSource } from './segmenter.js';
 export { encodeQueries } from './query-encode.js';
+export { checkSegmentSettings, presetForm, SettingsError, type CheckedSettings } from './settings-check.js';

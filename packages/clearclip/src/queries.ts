@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { CLIP, ClipTokenizer } from '@clearclip/vit';
@@ -19,6 +19,8 @@ export interface QueryOptions {
   onBatch?: (prompts: number, tokens: number) => void;
   /** 'queries' progress events: classes done of those not cached, with prompts/s. */
   onProgress?: ProgressCallback;
+  /** A cache that cannot be written is not fatal: told here (default: stderr) and the features are still returned. */
+  onWarn?: (message: string) => void;
 }
 
 export function defaultCacheDir(): string {
@@ -74,15 +76,31 @@ export async function queryFeatures(clip: CLIP, tokenizer: ClipTokenizer, names:
     onPrompts: (done) => report.progress(Math.floor(done / templates.length), { rate: rate(done) }),
   });
   report.done({ rate: rate(todo.length * templates.length) });
+  const T = templates.length;
+  let cacheOk = true;
   for (let k = 0; k < todo.length; k++) {
     const q = fresh.subarray(k * E, (k + 1) * E);
     out.set(q, todo[k] * E);
-    if (dir) {
-      await mkdir(dir, { recursive: true });
-      const f = fileOf(names[todo[k]]);
-      await writeFile(`${f}.tmp`, q);
-      await rename(`${f}.tmp`, f);
-    }
+    if (dir && cacheOk) cacheOk = await writeCached(dir, fileOf(names[todo[k]]), q, opts.onWarn);
   }
   return out;
+}
+
+/**
+ * One cache entry, through a temporary name of its own (concurrent writers of the same entry, in this process or
+ * another, each rename a complete file). False, after one warning, when the cache cannot be written.
+ */
+async function writeCached(dir: string, file: string, q: Float32Array, onWarn?: (m: string) => void): Promise<boolean> {
+  const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    await mkdir(dir, { recursive: true });
+    await writeFile(tmp, q);
+    await rename(tmp, file);
+    return true;
+  } catch (e) {
+    await rm(tmp, { force: true }).catch(() => undefined);
+    const warn = onWarn ?? ((m: string) => process.stderr.write(`warning: ${m}\n`));
+    warn(`query cache ${dir} cannot be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); continuing without caching`);
+    return false;
+  }
 }

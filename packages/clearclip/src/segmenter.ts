@@ -6,6 +6,7 @@ import type { RgbImage } from './image/types.js';
 import { mmsegRescaleSize, resizeLinearU8 } from './image/resize.js';
 import { normalizeToNchw } from './image/normalize.js';
 import { PhaseReporter, type ProgressCallback } from './progress.js';
+import { checkSegmentSettings, presetForm } from './settings-check.js';
 
 export interface SegmentOptions {
   /** MMSeg Resize scale (long, short) with keep_ratio; default (2048, 448). */
@@ -96,7 +97,7 @@ export class ClearCLIPCore {
 
   /** Normalised query features [Q, E] for the classes (cached per model and name where the entry has a cache). */
   async queries(spec: ClassSpec, onProgress?: ProgressCallback): Promise<Float32Array> {
-    return this.queryFeatures(spec.queries, onProgress);
+    return this.device.exclusive(() => this.queryFeatures(spec.queries, onProgress));
   }
 
   /**
@@ -105,8 +106,8 @@ export class ClearCLIPCore {
    */
   async segmentRgb(img: RgbImage, classes: string | string[] | ClassSpec, opts: SegmentOptions = {}, decodeMs = 0, label?: string): Promise<Segmentation> {
     const o = { ...DEFAULT_SEGMENT, ...opts };
-    const form: LastBlockForm = typeof o.form === 'string' ? PRESETS[o.form] : o.form;
-    if (!form) throw new Error(`unknown preset ${String(opts.form)} (known: ${Object.keys(PRESETS).join(', ')})`);
+    checkSegmentSettings(o);
+    const form: LastBlockForm = typeof o.form === 'string' ? presetForm(o.form) : o.form;
     const timings: Record<string, number> = { decode: decodeMs };
     const t0 = performance.now();
     let t = t0;
@@ -120,19 +121,24 @@ export class ClearCLIPCore {
     const input = normalizeToNchw(resized);
     lap('resize');
     const spec = ClearCLIPCore.classes(classes);
-    const q = await this.queries(spec, opts.onProgress);
-    lap('queries');
-    const windows = new PhaseReporter(opts.onProgress, 'windows', label ?? `${img.width}x${img.height} image`, 'windows', null).start();
-    const r = await slideInference(this.clip, this.block(form), input, [h, w], q, spec.queryClass, {
-      crop: o.crop,
-      stride: o.stride,
-      logitScale: o.logitScale,
-      probThd: o.probThd,
-      windowBatch: o.windowBatch || undefined,
-      outputSize: [img.height, img.width],
-      probs: o.probs,
-      stageTimes: o.stageTimes,
-      onWindows: opts.onProgress ? (done, total) => windows.progress(done, { total }) : undefined,
+    // Concurrent segment() calls share the device (and its scope stack): their GPU work runs one at a time.
+    const windows = new PhaseReporter(opts.onProgress, 'windows', label ?? `${img.width}x${img.height} image`, 'windows', null);
+    const r = await this.device.exclusive(async () => {
+      t = performance.now(); // time spent queued behind other calls is not counted as queries
+      const q = await this.queryFeatures(spec.queries, opts.onProgress);
+      lap('queries');
+      windows.start();
+      return slideInference(this.clip, this.block(form), input, [h, w], q, spec.queryClass, {
+        crop: o.crop,
+        stride: o.stride,
+        logitScale: o.logitScale,
+        probThd: o.probThd,
+        windowBatch: o.windowBatch || undefined,
+        outputSize: [img.height, img.width],
+        probs: o.probs,
+        stageTimes: o.stageTimes,
+        onWindows: opts.onProgress ? (done, total) => windows.progress(done, { total }) : undefined,
+      });
     });
     windows.done();
     Object.assign(timings, r.timings);

@@ -139,6 +139,20 @@ export class GpuDevice implements DeviceHost {
     return this.scopes.runAsync(fn);
   }
 
+  /** Tail of the exclusive() queue. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Run fn after every earlier exclusive() call on this device has finished: one async GPU job at a time, so that
+   * concurrent callers (e.g. several segment() calls on one model) never interleave their scopes. Not re-entrant:
+   * fn must not call exclusive() itself.
+   */
+  exclusive<R>(fn: () => Promise<R>): Promise<R> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
   /** An uninitialised tensor (contents undefined until a kernel writes it). */
   empty(shape: Shape, dtype: DType = 'f32', name = 'tensor'): Tensor {
     return this.allocator.empty(shape, dtype, name);

@@ -37,20 +37,32 @@ export class ScopeStack {
     return result;
   }
 
+  /**
+   * Like run() for async work. The stack is one per device, so two async scopes must not overlap in time (each
+   * would adopt the other's tensors): concurrent callers serialise their GPU work (GpuDevice.exclusive). An overlap
+   * is detected when a scope closes and reported instead of disposing the wrong tensors.
+   */
   async runAsync<R>(fn: () => Promise<R>): Promise<R> {
-    this.scopes.push(new Set());
+    const own = new Set<Tensor>();
+    this.scopes.push(own);
     let result: R;
     try {
       result = await fn();
     } catch (e) {
-      this.close(undefined);
+      this.close(undefined, own);
       throw e;
     }
-    this.close(result);
+    this.close(result, own);
     return result;
   }
 
-  private close(result: unknown): void {
+  private close(result: unknown, own?: Set<Tensor>): void {
+    if (own && this.scopes.at(-1) !== own) {
+      const i = this.scopes.lastIndexOf(own);
+      if (i >= 0) this.scopes.splice(i, 1);
+      for (const t of own) this.scopes.at(-1)?.add(t);
+      throw new Error('scopeAsync: another async scope was opened on this device and is still open; overlapping async GPU work must be serialised (GpuDevice.exclusive)');
+    }
     const set = this.scopes.pop()!;
     const keep = new Set<Tensor>();
     const collect = (v: unknown, depth: number): void => {

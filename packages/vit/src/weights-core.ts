@@ -42,7 +42,7 @@ export async function uploadClipWeights(
   if (meta.format !== RUNTIME_FORMAT) {
     throw new Error(
       `${label}: not a clearclip runtime weights file (metadata format ${JSON.stringify(meta.format ?? null)}, expected "${RUNTIME_FORMAT}"). ` +
-        `Convert an OpenCLIP checkpoint first: npx weights-tools convert <open_clip_model.safetensors> <out.safetensors>`,
+        `Convert an OpenCLIP checkpoint first: npx clearclip weights convert <open_clip_model.safetensors> <out.safetensors>, or pass the checkpoint to clearclip, which converts it`,
     );
   }
   if (!meta.open_clip_config) throw new Error(`${label}: metadata has no open_clip_config`);
@@ -67,10 +67,21 @@ export async function uploadClipWeights(
         continue;
       }
       let t: Tensor;
-      if (e.dtype === 'F16' && dtype === 'f16') t = dev.fromBytes(await source.readRaw(name), shape, 'f16', name);
-      else {
+      // Every value is checked as the GPU will hold it, in both dtypes: NaN/Inf in an f16 file, and f32 values
+      // that f16 cannot hold (they would turn into Inf on upload).
+      if (e.dtype === 'F16' && dtype === 'f16') {
+        const raw = await source.readRaw(name);
+        const i = firstNonFiniteF16(raw);
+        if (i >= 0) throw new Error(`${label}: tensor ${name} holds a non-finite value at element ${i}`);
+        t = dev.fromBytes(raw, shape, 'f16', name);
+      } else {
         const v = await source.readFloat32(name);
-        for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) throw new Error(`${label}: tensor ${name} holds a non-finite value at element ${i}`);
+        for (let i = 0; i < v.length; i++) {
+          if (!Number.isFinite(v[i])) throw new Error(`${label}: tensor ${name} holds a non-finite value at element ${i}`);
+          if (dtype === 'f16' && Math.abs(v[i]) >= F16_OVERFLOW) {
+            throw new Error(`${label}: tensor ${name} element ${i} (${v[i]}) overflows f16 (largest finite 65504); load with dtype f32`);
+          }
+        }
         t = dev.tensor(v, shape, dtype, name);
       }
       tensors.set(name, dev.keep(t));
@@ -81,4 +92,13 @@ export async function uploadClipWeights(
   }
   const sourceId = meta.source_sha256 ?? (await opts.fallbackId());
   return { config, configText: meta.open_clip_config, dtype, tensors, logitScale, path: label, sourceId };
+}
+
+/** The smallest magnitude that rounds to Inf in f16 (65504 + half an ulp). */
+const F16_OVERFLOW = 65520;
+
+/** Index of the first f16 Inf/NaN (exponent bits all ones) in little-endian bytes, or -1. */
+function firstNonFiniteF16(raw: Uint8Array): number {
+  for (let i = 0; i + 1 < raw.length; i += 2) if ((raw[i + 1] & 0x7c) === 0x7c) return i / 2;
+  return -1;
 }

@@ -23,3 +23,12 @@ export async function loadClipWeights(dev: GpuDevice, path: string, opts: { dtyp
     await file.close();
   }
 }
+
+/** The smallest magnitude that rounds to Inf in f16 (65504 + half an ulp). */
+const F16_OVERFLOW = 65520;
+
+/** Index of the first f16 Inf/NaN (exponent bits all ones) in little-endian bytes, or -1. */
+function firstNonFiniteF16(raw: Uint8Array): number {
+  for (let i = 0; i + 1 < raw.length; i += 2) if ((raw[i + 1] & 0x7c) === 0x7c) return i / 2;
+  return -1;
+}
