@@ -17,6 +17,8 @@ export interface MatmulOptions {
   residual?: Tensor;
   /** Scales a @ b (default 1). */
   alpha?: number;
+  /** Run this kernel variant instead of the tuned or heuristic choice (benches, tests). */
+  variant?: string;
 }
 
 /** One operand view: element (b, row, col) sits at offset + b*batchStride + row*rowStride + col. */
@@ -188,6 +190,7 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
     activation: opts.activation,
     residual: opts.residual,
     alpha: opts.alpha,
+    variant: opts.variant,
   });
   return out;
 }
