@@ -43,6 +43,7 @@ export interface TuneOptions {
 
 export interface TuneResult {
   key: string;
+  /** The shape asked for; entry.shape is the one timed for its bucket (they differ when a bucket is shared). */
   shape: string;
   label?: string;
   /** True when this call timed the candidates; false when the entry came from the cache. */
@@ -51,6 +52,9 @@ export interface TuneResult {
   /** heuristic time / winner time, when both were timed. */
   speedup: number | null;
 }
+
+/** A candidate replaces the heuristic's pick only when at least this much faster. */
+export const MIN_GAIN = 1.1;
 
 /** Versions the cache: the kernel sources of the family and the variant list. */
 export function kernelHash(sources: readonly string[], variantNames: readonly string[]): string {
@@ -190,7 +194,7 @@ export async function tuneMatmul(dev: GpuDevice, shapes: readonly MatmulTuneShap
     const cached = file.entries[key];
     if (cached && cached.kernelHash === hash && !opts.force) {
       setTunedChoice(dev, key, cached.winner);
-      results.push({ key, shape: cached.shape, label: s.label, timed: false, entry: cached, speedup: speedupOf(cached) });
+      results.push({ key, shape: shapeText(ops.prob), label: s.label, timed: false, entry: cached, speedup: speedupOf(cached) });
       for (const t of [ops.a, ops.b, ops.absA, ops.absB]) t.dispose();
       continue;
     }
@@ -217,8 +221,13 @@ export async function tuneMatmul(dev: GpuDevice, shapes: readonly MatmulTuneShap
       candidates.push({ variant: v.name, ms: await timeVariant(dev, ops, v.name, reps), ok: true });
     }
     const timedOk = candidates.filter((c) => c.ok && c.ms !== null).sort((x, y) => x.ms! - y.ms!);
+    const heuristicMs = candidates.find((c) => c.variant === heuristic && c.ok)?.ms ?? null;
+    // Keep the heuristic's pick unless another is clearly faster: on a loaded machine a few percent is noise, and
+    // a choice flipped by noise is what "never slower than the heuristic" must not allow.
+    const best = timedOk[0];
+    const winner = best && (heuristicMs === null || best.ms! * MIN_GAIN <= heuristicMs) ? best.variant : heuristic;
     const entry: TunedEntry = {
-      winner: timedOk[0]?.variant ?? heuristic,
+      winner,
       heuristic,
       kernelHash: hash,
       shape: shapeText(ops.prob),
