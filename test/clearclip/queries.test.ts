@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ClipTokenizer } from '@clearclip/vit';
 import { OPENAI_IMAGENET_TEMPLATES, queryFeatures, trimTokenRows } from 'clearclip';
-import { requireShared } from '../helpers/fixtures.js';
+import { requireShared, skipUnlessFeature } from '../helpers/fixtures.js';
 import { testDevice } from '../helpers/device.js';
 import { loadFixtureClip } from './helpers/fixture-model.js';
 
@@ -36,10 +36,7 @@ t.test('trimTokenRows: cut after the longest row end-of-text; rows without one c
 for (const dtype of ['f32', 'f16'] as const)
 t.test(`text tower on trimmed rows equals the full 77-token rows bit for bit (${dtype})`, async (t) => {
   const vocab = requireShared(t, 'vocab', 'bpe_simple_vocab_16e6.txt.gz');
-  if (dtype === 'f16' && !(await testDevice()).hasF16) {
-    t.comment('SKIP: no shader-f16 on this adapter');
-    return;
-  }
+  if (dtype === 'f16' && !skipUnlessFeature(t, (await testDevice()).hasF16, 'no shader-f16 on this adapter')) return;
   const clip = await loadFixtureClip(t, dtype);
   if (!clip || !vocab) return;
   const tok = await ClipTokenizer.fromBpeGz(vocab);

@@ -3,10 +3,13 @@ export { convertCheckpoint, type ConvertOptions, type ConvertResult, type Runtim
 export { inspectFile, formatReport, type InspectReport } from './inspect.js';
 export { downloadModel, downloadHubFiles, defaultCacheDir, repoCacheDir, HubError, WEIGHT_FILES, type DownloadOptions, type DownloadResult, type DownloadProgress, type HubFileOptions } from './download.js';
 export { HUB_MODELS, findHubModel, type HubModel } from './hub-models.js';
-export { openCheckpoint, type CheckpointSource, type SourceTensor } from './source.js';
+export { openCheckpoint, CheckpointError, MAX_OUTPUT_RATIO, type CheckpointSource, type SourceTensor } from './source.js';
 export { unpickle, PickleError, PickleGlobal, type UnpickleOptions } from './pickle.js';
 export { ZipReader, ZipError } from './zip.js';
-export { TorchCheckpoint, TorchTensorRef, STORAGE_DTYPES } from './torch-checkpoint.js';
+export { TorchCheckpoint, TorchTensorRef, STORAGE_DTYPES, expandsStorage } from './torch-checkpoint.js';
 export { f32ToF16Bits, f16BitsToF32, bf16BitsToF32 } from './f16.js';
 export { sha256File } from './hash.js';
 export { weightsCli } from './cli.js';
+export { CachePathError, checkRevision, checkCommit, pathUnder } from './hub-paths.js';
+export { LockTimeoutError, withFileLock } from './file-lock.js';
+export { TimeoutError, backoffDelay, type Timeouts, type Backoff } from './http.js';

@@ -9,6 +9,7 @@ import { defaultCacheDir } from './queries.js';
 import { PhaseReporter, type ProgressCallback } from './progress.js';
 import { runtimeDir, runtimeFileName, sourceSha256, touch } from './runtime-cache.js';
 import { quickGeluWarning } from './quick-gelu.js';
+import { weightsFile } from './weights-folder.js';
 
 export interface ResolveWeightsOptions {
   weights?: string;
@@ -47,12 +48,12 @@ export async function resolveWeights(opts: ResolveWeightsOptions): Promise<strin
   let config: string | undefined;
   let quickGelu = opts.quickGelu;
   if (opts.weights) {
-    if (!existsSync(opts.weights)) throw new Error(`weights ${opts.weights}: file not found`);
-    if (await isRuntimeFile(opts.weights)) {
+    const file = weightsFile(opts.weights);
+    if (await isRuntimeFile(file)) {
       if (opts.quickGelu !== undefined) throw new Error(`weights ${opts.weights}: already converted; quickGelu applies to checkpoints (convert again from the checkpoint)`);
-      return opts.weights;
+      return file;
     }
-    source = opts.weights;
+    source = file;
   } else {
     const model = opts.model ?? 'ViT-B-16';
     const pretrained = opts.pretrained ?? 'openai';

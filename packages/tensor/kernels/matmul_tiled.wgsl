@@ -20,15 +20,11 @@ const B_KFAST: bool = false; // transposed B: stage with k fastest so that globa
 const ACT: u32 = 0u;        // 0 none, 1 GELU (exact, erf), 2 QuickGELU x*sigmoid(1.702x)
 const HAS_BIAS: bool = false;
 const HAS_RES: bool = false;
-const BM: u32 = 64u;        // tile rows
-const BN: u32 = 64u;        // tile columns (multiple of 4*TX)
-const BK: u32 = 16u;        // K step (multiple of 4)
-const TM: u32 = 4u;         // rows per invocation
-const TN: u32 = 4u;         // columns per invocation (multiple of 4)
-
+// Injected by the descriptor (ops/matmul-variants.ts), one per configuration: WG (= TX * TY invocations) and
+// BM, BN (tile rows, columns; BN a multiple of 4*TX), BK (K step, a multiple of 4), TM, TN (rows and columns per
+// invocation; TN a multiple of 4).
 const TX: u32 = BN / TN;
 const TY: u32 = BM / TM;
-const WG: u32 = TX * TY;
 const TN4: u32 = TN / 4u;
 const BN4: u32 = BN / 4u;
 

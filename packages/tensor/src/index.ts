@@ -1,17 +1,19 @@
 /// <reference types="@webgpu/types" preserve="true" />
 // WebGPU types (GPUDevice, GPUBuffer, ...) appear in these declarations: the directive above makes them reach
 // consumers through this package (its dependency @webgpu/types), with no setup of their own.
-export { GpuDevice, type DeviceOptions, type DispatchSpec, type KernelTiming, type AdapterDescription } from './device.js';
+export { GpuDevice, type DeviceOptions, type DispatchSpec, type KernelTiming, type AdapterDescription, type DeviceStats } from './device.js';
+export type { DeviceHost, TensorHost, DispatchHost, Workgroups } from './host.js';
 export { Tensor } from './tensor.js';
 export { type DType, type FloatDType, BYTES_PER_ELEMENT, toF16Bits, fromF16Bits, roundToF16, isFloat, type HostArray } from './dtype.js';
 export { type Shape, numel, shapeStr, sameShape, normAxis } from './shape.js';
 export { GpuError, DeviceLostError, SETUP_HINT } from './errors.js';
 export { swiftShaderIcd, type AdapterRequest } from './gpu.js';
-export { registerKernels, registerKernelSource, kernelNames, kernelOwner, kernelSource, specialize, type Defines } from './kernel-source.js';
+export { registerKernels, registerKernelSource, registerSnippets, snippetSource, expandIncludes, kernelNames, kernelOwner, kernelSource, specialize, type Defines } from './kernel-source.js';
+export { defineKernel, kernelDescriptors, kernelDescriptor, KernelDescriptor, type KernelDescriptorInit, type KernelLaunch, type GridRule } from './kernel-descriptor.js';
 export { grid1d, params, ceilDiv } from './ops/grid.js';
 export { add, mul, scale } from './ops/elementwise.js';
 export { gatherRows } from './ops/gather.js';
-export { matmul, matmulStrided, setMatmulTile, type MatmulTile, type Activation, type MatmulOptions, type MatmulView, type StridedMatmul } from './ops/matmul.js';
+export { matmul, matmulStrided, type Activation, type MatmulOptions, type MatmulView, type StridedMatmul } from './ops/matmul.js';
 export { softmax } from './ops/softmax.js';
 export { layerNorm } from './ops/layernorm.js';
 export { l2Normalize } from './ops/l2normalize.js';
@@ -25,7 +27,7 @@ export { slice } from './ops/slice.js';
 export { pad2d, type Pads2d } from './ops/pad2d.js';
 export { resizeBilinear, resizeBicubic, resizeBicubicTo, type ResizeBicubicOptions } from './ops/resize.js';
 export { MATMUL_VARIANTS, TILED_CONFIGS, matmulVariant, type MatmulVariant, type MatmulProblem, type TiledConfig } from './ops/matmul-variants.js';
-export { tuneMatmul, loadTunedChoices, matmulKernelHash, kernelHash, type MatmulTuneShape, type TuneOptions, type TuneResult } from './tune/tuner.js';
+export { tuneMatmul, loadTunedChoices, matmulKernelHash, kernelHash, MIN_GAIN, type MatmulTuneShape, type TuneOptions, type TuneResult } from './tune/tuner.js';
 export { selectMatmulVariant } from './tune/select.js';
 export { heuristicMatmulVariant } from './tune/heuristics.js';
 export { adapterFingerprint, adapterClass, type AdapterClass } from './tune/adapter.js';

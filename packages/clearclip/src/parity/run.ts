@@ -32,6 +32,12 @@ type Settings = Record<string, any>; // eslint-disable-line @typescript-eslint/n
 /** A tensor this runner has no way to compute (unknown model_type, missing input or setting): "not computed", never "fail". */
 class NotComputable extends Error {}
 
+/** A setting the tensor needs; its absence makes the tensor "not computed". */
+function need<T>(value: T | undefined | null, what: string): T {
+  if (value === undefined || value === null) throw new NotComputable(`settings.json has no ${what}`);
+  return value;
+}
+
 /** A segmentation variant of the fixture README's naming rules. */
 interface SegVariant {
   prefix: string;
@@ -115,16 +121,19 @@ export async function runParity(dev: GpuDevice, dir: string, opts: ParityOptions
     const segRun = async (key: string, form: LastBlockForm, outputSize: [number, number] | null): Promise<SlideResult> => {
       let r = segRuns.get(key);
       if (r) return r;
-      const spec = parseClassFile(seg.classes_file_contents, 'settings.segmentation.classes_file_contents');
-      const q = await queriesOf(seg.classes_file_contents, 'settings.segmentation.classes_file_contents');
-      if (typeof seg.classes_file_contents !== 'string') throw new NotComputable('settings.segmentation.classes_file_contents is missing');
+      const classes: string = need(seg.classes_file_contents, 'segmentation.classes_file_contents');
+      const opts = {
+        crop: need<number>(seg.slide_crop, 'segmentation.slide_crop'),
+        stride: need<number>(seg.slide_stride, 'segmentation.slide_stride'),
+        logitScale: need<number>(seg.logit_scale, 'segmentation.logit_scale'),
+        probThd: need<number>(seg.prob_thd, 'segmentation.prob_thd'),
+      };
+      const spec = parseClassFile(classes, 'settings.segmentation.classes_file_contents');
+      const q = await queriesOf(classes, 'settings.segmentation.classes_file_contents');
       const [, , H, W] = inputEntry('seg.input').shape;
       const block = new DecomposedBlock(lastBlock, form);
       r = await slideInference(clip, block, await f32('seg.input'), [H, W], q, spec.queryClass, {
-        crop: seg.slide_crop,
-        stride: seg.slide_stride,
-        logitScale: seg.logit_scale,
-        probThd: seg.prob_thd,
+        ...opts,
         outputSize: outputSize ?? undefined,
         logits: true,
       });
@@ -132,7 +141,7 @@ export async function runParity(dev: GpuDevice, dir: string, opts: ParityOptions
       segRuns.set(key, r);
       return r;
     };
-    const segForm = (): LastBlockForm => formOf(seg.model_type, !seg.ignore_residual);
+    const segForm = (): LastBlockForm => formOf(need(seg.model_type, 'segmentation.model_type'), !need(seg.ignore_residual, 'segmentation.ignore_residual'));
     // Pixels whose top-2 probability gap is tiny may flip under any rounding difference; the fixture counts them
     // (per prefix: seg, or a variant's). Where f32 has no count none is invented. f16 rounds far coarser than any
     // count the fixture gives for 1e-4, so without a 1e-2 count it allows 1 % of the pixels.
@@ -147,7 +156,7 @@ export async function runParity(dev: GpuDevice, dir: string, opts: ParityOptions
       let m: RegExpMatchArray | null;
       try {
         if (name === 'tokens.ids' || name === 'text.ids') {
-          const strings: string[] = name === 'tokens.ids' ? settings.tokenizer.strings : settings.text_tower.prompts;
+          const strings: string[] = name === 'tokens.ids' ? need(settings.tokenizer?.strings, 'tokenizer.strings') : need(settings.text_tower?.prompts, 'text_tower.prompts');
           emit(compareExact(name, (await tok()).tokenize(strings, e.shape[1]), await i32(name)));
         } else if (name === 'text.features') {
           const ids = await i32('text.ids');
@@ -169,20 +178,20 @@ export async function runParity(dev: GpuDevice, dir: string, opts: ParityOptions
           block.dispose();
           emit(compareFloat(name, got, await f32(name), tol.tower));
         } else if (name === 'queries.features' || name === 'seg.query_features') {
-          const text = name === 'queries.features' ? settings.queries.classes_file_contents : seg.classes_file_contents;
+          const text: string = name === 'queries.features' ? need(settings.queries?.classes_file_contents, 'queries.classes_file_contents') : need(seg.classes_file_contents, 'segmentation.classes_file_contents');
           emit(compareFloat(name, await queriesOf(text, `settings ${name}`), await f32(name), tol.queries));
         } else if (name === 'queries.class_index' || name === 'seg.query_index') {
-          const text = name === 'queries.class_index' ? settings.queries.classes_file_contents : seg.classes_file_contents;
+          const text: string = name === 'queries.class_index' ? need(settings.queries?.classes_file_contents, 'queries.classes_file_contents') : need(seg.classes_file_contents, 'segmentation.classes_file_contents');
           emit(compareExact(name, parseClassFile(text).queryClass, await i32(name)));
         } else if (name === 'seg.input') {
-          const [H, W] = ref.entry('seg.image_rgb').shape;
+          const [H, W] = inputEntry('seg.image_rgb').shape;
           const rgb = await ref.readRaw('seg.image_rgb');
-          const pre = seg.data_preprocessor ?? {};
+          const pre = need(seg.data_preprocessor, 'segmentation.data_preprocessor');
           emit(compareFloat(name, normalizeToNchw({ width: W, height: H, data: rgb }, pre.mean, pre.std), await f32(name), 1e-6));
         } else if ((m = name.match(/^(.+)\.(logits|probs|pred|pred_ori)$/)) && (m[1] === 'seg' || variants.has(m[1]))) {
           // seg.* with the fixture's model_type; a variant prefix with its own, every other setting as seg.*.
           const v = variants.get(m[1]);
-          const form = v ? formOf(v.model_type, !v.ignore_residual) : segForm();
+          const form = v ? formOf(v.model_type, !need(v.ignore_residual, `ignore_residual for the variant ${v.prefix}`)) : segForm();
           let ori: [number, number] | null = seg['ori_shape_for_seg.logits'] ?? null;
           if (m[2] === 'pred_ori') {
             ori = seg['ori_shape_for_seg.pred_ori'] ?? null;

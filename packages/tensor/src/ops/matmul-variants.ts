@@ -3,9 +3,11 @@
  * batched/strided addressing and epilogues), so a variant is only a kernel name, its specialisation and the output
  * tile one workgroup covers; ops/matmul.ts validates, packs the uniforms and dispatches whichever is chosen.
  */
-import type { GpuDevice } from '../device.js';
 import type { FloatDType } from '../dtype.js';
 import type { Defines } from '../kernel-source.js';
+import { defineKernel, type KernelDescriptor } from '../kernel-descriptor.js';
+
+const MATMUL_BINDINGS = { uniforms: true, inputs: ['a', 'b', 'bias', 'res'], outputs: ['out'] } as const;
 
 /** What a variant needs to know about one launch to decide whether it applies and how to specialise. */
 export interface MatmulProblem {
@@ -23,7 +25,8 @@ export interface MatmulProblem {
 }
 
 export interface MatmulPlan {
-  kernel: string;
+  /** The kernel descriptor (it owns the workgroup size and the tile constants it injects). */
+  descriptor: KernelDescriptor;
   /** Output rows and columns one workgroup covers (the grid is batch x ceil(M/BM) x ceil(N/BN)). */
   BM: number;
   BN: number;
@@ -33,46 +36,42 @@ export interface MatmulPlan {
 export interface MatmulVariant {
   name: string;
   /** Whether this device can run it (features, workgroup size and memory limits). */
-  supports(dev: GpuDevice, prob: MatmulProblem): boolean;
+  supports(dev: { limits: GPUSupportedLimits }, prob: MatmulProblem): boolean;
   plan(prob: MatmulProblem): MatmulPlan;
 }
 
 /**
- * Lane kernel register tile: WX lanes, each with TM rows x TN4 vec4 column groups. Picked by measurement on
- * lavapipe (see bench/): larger TM reuses each per-lane B load more, until the accumulators spill.
+ * Lane kernel register tiles, one descriptor each: WG lanes, each with TM rows x TN4 vec4 column groups. Picked by
+ * measurement on lavapipe (see bench/): larger TM reuses each per-lane B load more, until the accumulators spill.
+ * Few rows (matrix-vector like products) would waste most of a tall tile, hence the short one.
  */
-export interface MatmulTile {
-  TM: number;
-  TN4: number;
-  WX: number;
+function laneDescriptor(variant: string, tile: { TM: number; TN4: number; lanes: number }): KernelDescriptor {
+  return defineKernel({
+    kernel: 'matmul',
+    variant,
+    workgroupSize: tile.lanes,
+    grid: 'own',
+    constants: { TM: tile.TM, TN4: tile.TN4 },
+    bindings: { ...MATMUL_BINDINGS, inputs: [...MATMUL_BINDINGS.inputs], outputs: [...MATMUL_BINDINGS.outputs] },
+  });
 }
-const LANE_TILE: MatmulTile = { TM: 12, TN4: 2, WX: 8 };
-/** Few rows (matrix-vector like products) would waste most of a tall tile. */
-const LANE_SHORT_TILE: MatmulTile = { TM: 4, TN4: 2, WX: 8 };
-let laneTileOverride: MatmulTile | null = null;
-
-/** For the benchmark's tile search: force the lane kernel's tile (null restores the default choice). */
-export function setMatmulTile(cfg: MatmulTile | null): void {
-  laneTileOverride = cfg;
-}
+const LANE_TALL = laneDescriptor('tall', { TM: 12, TN4: 2, lanes: 8 });
+const LANE_SHORT = laneDescriptor('short', { TM: 4, TN4: 2, lanes: 8 });
 
 /** Today's kernel for software adapters: 8-lane workgroups, no workgroup memory, A loads uniform across lanes. */
 export const laneVariant: MatmulVariant = {
   name: 'lane',
   supports: () => true,
   plan(prob) {
-    const cfg = laneTileOverride ?? (prob.M <= LANE_SHORT_TILE.TM ? LANE_SHORT_TILE : LANE_TILE);
+    const d = prob.M <= LANE_SHORT.constants.TM ? LANE_SHORT : LANE_TALL;
     return {
-      kernel: 'matmul',
-      BM: cfg.TM,
-      BN: cfg.WX * cfg.TN4 * 4,
+      descriptor: d,
+      BM: d.constants.TM,
+      BN: d.workgroupSize * d.constants.TN4 * 4,
       defines: {
         T: prob.dtype,
         BV: prob.vecB ? `vec4<${prob.dtype}>` : prob.dtype,
         VEC_B: prob.vecB,
-        TM: `${cfg.TM}u`,
-        TN4: `${cfg.TN4}u`,
-        WX: `${cfg.WX}u`,
       },
     };
   },
@@ -91,15 +90,24 @@ export function tiledVariant(c: TiledConfig): MatmulVariant {
   const invocations = (c.BM / c.TM) * (c.BN / c.TN);
   const sharedBytes = 4 * c.BK * (c.BM + c.BN);
   if (c.BN % c.TN || c.BM % c.TM || c.TN % 4 || c.BK % 4) throw new Error(`tiledVariant: inconsistent config ${JSON.stringify(c)}`);
+  const name = `tiled${c.BM}x${c.BN}k${c.BK}t${c.TM}x${c.TN}`;
+  const descriptor = defineKernel({
+    kernel: 'matmul_tiled',
+    variant: name,
+    workgroupSize: invocations,
+    grid: 'own',
+    constants: { BM: c.BM, BN: c.BN, BK: c.BK, TM: c.TM, TN: c.TN },
+    bindings: { ...MATMUL_BINDINGS, inputs: [...MATMUL_BINDINGS.inputs], outputs: [...MATMUL_BINDINGS.outputs] },
+  });
   return {
-    name: `tiled${c.BM}x${c.BN}k${c.BK}t${c.TM}x${c.TN}`,
+    name,
     supports: (dev) =>
       invocations <= dev.limits.maxComputeInvocationsPerWorkgroup &&
       invocations <= dev.limits.maxComputeWorkgroupSizeX &&
       sharedBytes <= dev.limits.maxComputeWorkgroupStorageSize,
     plan(prob) {
       return {
-        kernel: 'matmul_tiled',
+        descriptor,
         BM: c.BM,
         BN: c.BN,
         defines: {
@@ -109,11 +117,6 @@ export function tiledVariant(c: TiledConfig): MatmulVariant {
           VEC_A: prob.vecA,
           VEC_B: prob.vecB,
           B_KFAST: prob.transposed,
-          BM: `${c.BM}u`,
-          BN: `${c.BN}u`,
-          BK: `${c.BK}u`,
-          TM: `${c.TM}u`,
-          TN: `${c.TN}u`,
         },
       };
     },

@@ -51,7 +51,6 @@ export interface StridedMatmul {
 
 const ACT = { none: 0, gelu: 1, quickgelu: 2 } as const;
 
-export { setMatmulTile, type MatmulTile } from './matmul-variants.js';
 
 function checkView(what: string, v: MatmulView, batch: number, rows: number, cols: number): void {
   for (const k of ['offset', 'batchStride', 'rowStride'] as const) {
@@ -115,8 +114,7 @@ export function matmulStrided(spec: StridedMatmul): Tensor {
   const total = tilesMN * batch;
   // K = 0 needs no special case: the K loop is empty and the epilogue sees zeros.
   if (total === 0) return outView.tensor;
-  dev.dispatch({
-    kernel: plan.kernel,
+  plan.descriptor.dispatch(dev, {
     defines: {
       ...plan.defines,
       ACT: `${ACT[act]}u`,

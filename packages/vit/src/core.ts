@@ -1,0 +1,11 @@
+// The environment-neutral part of @clearclip/vit (subpath `@clearclip/vit/core`): everything but file paths.
+// Weights come from a TensorSource (uploadClipWeights), the tokenizer from text (fromBpeText / fromHubText).
+export { type ClipConfig, type VisionConfig, type TextConfig, parseOpenClipConfig } from './config.js';
+export { expectedTensors, checkTensorSet, RUNTIME_FORMAT } from './checkpoint.js';
+export { type HeadView, type HeadDims, attentionWeights, applyAttention, causalMask } from './attention.js';
+export { type BlockWeights, type TransformerBlock, ResidualAttentionBlock, blockWeights } from './block.js';
+export { VisionTransformer, type VisionForwardOptions } from './vision.js';
+export { TextTransformer } from './text.js';
+export { type LoadedWeights, type TensorSource, uploadClipWeights } from './weights-core.js';
+export { CLIP } from './clip.js';
+export { ClipTokenizer, cleanText, fixText, htmlUnescape, bytesToUnicode } from './tokenizer/index.js';
