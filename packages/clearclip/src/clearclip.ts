@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { GpuDevice, type FloatDType } from '@clearclip/tensor';
+import { GpuDevice, loadTunedChoices, nodeTuneStore, type FloatDType } from '@clearclip/tensor';
 import { CLIP, type ClipTokenizer } from '@clearclip/vit';
 import { type ClassSpec, parseClassFile } from './classes.js';
 import { queryFeatures } from './queries.js';
@@ -43,6 +43,8 @@ export class ClearCLIP extends ClearCLIPCore {
   static async load(opts: LoadOptions = {}): Promise<ClearCLIP> {
     const device = opts.device ?? (await GpuDevice.create());
     try {
+      // Kernel choices from `clearclip tune` (or an earlier bench) on this adapter; none: the heuristics.
+      if (opts.cacheDir !== null) await loadTunedChoices(device, nodeTuneStore(opts.cacheDir ? `${opts.cacheDir}/tune` : undefined));
       const dtype = opts.dtype ?? 'f32';
       const path = await resolveWeights({
         weights: opts.weights, model: opts.model, pretrained: opts.pretrained, dtype, quickGelu: opts.quickGelu,

@@ -2,7 +2,8 @@ import type { Tensor } from '../tensor.js';
 import { isFloat } from '../dtype.js';
 import { shapeStr } from '../shape.js';
 import { grid1d, params, ceilDiv } from './grid.js';
-import { type KernelDescriptor, defineKernel } from '../kernel-descriptor.js';
+import type { MatmulProblem } from './matmul-variants.js';
+import { selectMatmulVariant } from '../tune/select.js';
 
 export type Activation = 'none' | 'gelu' | 'quickgelu';
 
@@ -16,6 +17,8 @@ export interface MatmulOptions {
   residual?: Tensor;
   /** Scales a @ b (default 1). */
   alpha?: number;
+  /** Run this kernel variant instead of the tuned or heuristic choice (benches, tests). */
+  variant?: string;
 }
 
 /** One operand view: element (b, row, col) sits at offset + b*batchStride + row*rowStride + col. */
@@ -42,52 +45,12 @@ export interface StridedMatmul {
   /** Read with the output's layout (offset and strides) and added after the activation. */
   residual?: Tensor;
   alpha?: number;
+  /** Run this kernel variant (see matmul-variants.ts) instead of the tuned or heuristic choice (tests, the tuner). */
+  variant?: string;
 }
 
 const ACT = { none: 0, gelu: 1, quickgelu: 2 } as const;
 
-/**
- * Variants of the matmul kernel, one descriptor each: a register tile per workgroup of WG lanes, each lane with
- * TM rows x TN4 vec4 column groups. Picked by measurement on lavapipe (see bench/): larger TM reuses each per-lane
- * B load more, until the accumulators spill. Few rows (matrix-vector like products) would waste most of a tall
- * tile, hence the short variant.
- */
-function matmulVariant(variant: string, tile: { TM: number; TN4: number; lanes: number }): KernelDescriptor {
-  return defineKernel({
-    kernel: 'matmul',
-    variant,
-    workgroupSize: tile.lanes,
-    grid: 'own',
-    constants: { TM: tile.TM, TN4: tile.TN4 },
-    bindings: { uniforms: true, inputs: ['a', 'b', 'bias', 'res'], outputs: ['out'] },
-  });
-}
-const TALL = matmulVariant('tall', { TM: 12, TN4: 2, lanes: 8 });
-const SHORT = matmulVariant('short', { TM: 4, TN4: 2, lanes: 8 });
-
-/** The product a variant is chosen for. */
-export interface MatmulProblem {
-  batch: number;
-  M: number;
-  N: number;
-  K: number;
-  transposedB: boolean;
-}
-/** Chooses the matmul variant for a product (the hook an autotuner replaces). */
-export type MatmulSelector = (p: MatmulProblem) => KernelDescriptor;
-
-const defaultSelector: MatmulSelector = ({ M }) => (M <= SHORT.constants.TM ? SHORT : TALL);
-let selector = defaultSelector;
-
-/** Every matmul variant (for tuners and benchmarks). */
-export function matmulVariants(): KernelDescriptor[] {
-  return [TALL, SHORT];
-}
-
-/** Replace the variant choice (null restores the default). The selector may return any descriptor of kernel 'matmul'. */
-export function setMatmulSelector(fn: MatmulSelector | null): void {
-  selector = fn ?? defaultSelector;
-}
 
 function checkView(what: string, v: MatmulView, batch: number, rows: number, cols: number): void {
   for (const k of ['offset', 'batchStride', 'rowStride'] as const) {
@@ -139,23 +102,21 @@ export function matmulStrided(spec: StridedMatmul): Tensor {
   const alpha = spec.alpha ?? 1;
 
   const tb = spec.b.transposed;
-  const variant = selector({ batch, M, N, K, transposedB: tb });
-  if (variant.kernel !== 'matmul') throw new Error(`matmulStrided: the selector chose ${variant.id}, not a matmul variant`);
-  const { TM, TN4 } = variant.constants;
-  const BN = variant.workgroupSize * TN4 * 4;
-  const tilesM = ceilDiv(M, TM);
-  const tilesMN = tilesM * ceilDiv(N, BN);
+  const [bKS, bNS] = tb ? [1, spec.b.rowStride] : [spec.b.rowStride, 1];
+  // vec4 loads are exact when rows are contiguous and every vec4 is 4-element aligned.
+  const vecB = !tb && N % 4 === 0 && [spec.b.offset, spec.b.batchStride, spec.b.rowStride].every((x) => x % 4 === 0);
+  const vecA = K % 4 === 0 && [spec.a.offset, spec.a.batchStride, spec.a.rowStride].every((x) => x % 4 === 0);
+  const prob: MatmulProblem = { dtype: a.dtype as MatmulProblem['dtype'], batch, M, N, K, transposed: tb, vecA, vecB };
+  const variant = selectMatmulVariant(dev, prob, spec.variant);
+  const plan = variant.plan(prob);
+  const tilesM = ceilDiv(M, plan.BM);
+  const tilesMN = tilesM * ceilDiv(N, plan.BN);
   const total = tilesMN * batch;
   // K = 0 needs no special case: the K loop is empty and the epilogue sees zeros.
   if (total === 0) return outView.tensor;
-  const [bKS, bNS] = tb ? [1, spec.b.rowStride] : [spec.b.rowStride, 1];
-  // One vec4 load per lane per column group when B's rows are contiguous and every vec4 is 4-element aligned.
-  const vecB = !tb && N % 4 === 0 && [spec.b.offset, spec.b.batchStride, spec.b.rowStride].every((x) => x % 4 === 0);
-  variant.dispatch(dev, {
+  plan.descriptor.dispatch(dev, {
     defines: {
-      T: a.dtype,
-      BV: vecB ? `vec4<${a.dtype}>` : a.dtype,
-      VEC_B: vecB,
+      ...plan.defines,
       ACT: `${ACT[act]}u`,
       HAS_BIAS: !!spec.bias,
       HAS_RES: !!spec.residual,
@@ -171,7 +132,7 @@ export function matmulStrided(spec: StridedMatmul): Tensor {
     inputs: [a, b, spec.bias ?? a, spec.residual ?? a],
     outputs: [outView.tensor],
     workgroups: grid1d(total, dev.limits.maxComputeWorkgroupsPerDimension),
-    label: `matmul ${batch}x${M}x${K}x${N}${tb ? 'T' : ''}`,
+    label: `matmul ${batch}x${M}x${K}x${N}${tb ? 'T' : ''} ${variant.name}`,
   });
   return outView.tensor;
 }
@@ -227,6 +188,7 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
     activation: opts.activation,
     residual: opts.residual,
     alpha: opts.alpha,
+    variant: opts.variant,
   });
   return out;
 }
