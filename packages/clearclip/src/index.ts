@@ -15,7 +15,6 @@ export { OPENAI_IMAGENET_TEMPLATES } from './templates.js';
 export { evalSegmenterFactory } from './eval-segmenter.js';
 export { runParity, type ParityOptions } from './parity/run.js';
 export { type ParityRow, formatRows } from './parity/compare.js';
-export * as reference from './reference/index.js';
 export { ClearCLIPCore, type QueryFeatureSource } from './segmenter.js';
 export { encodeQueries } from './query-encode.js';
 export { checkSegmentSettings, presetForm, SettingsError, type CheckedSettings } from './settings-check.js';

@@ -11,6 +11,5 @@ export { mergeShards, findAreaFiles } from './merge.js';
 export { writeOutcome, terminalReport, classTable, resultsJson, type EvalOutcome } from './report.js';
 export { convertCocoObject, COCO_OBJECT_LUT, type ConvertCocoObjectOptions } from './coco-object.js';
 export { Progress, formatDuration } from './progress.js';
-export { evalCli, mergeCli, convertCocoObjectCli, type EvalCliDeps } from '../cli/eval.js';
 export { runAll, STANDARD_ROOTS, PAPER_MIOU, PAPER_ORDER, datasetRoot, type RunAllOptions, type DatasetRun, type DatasetStatus } from './all.js';
 export { writeSummary, summaryRows, summaryMd, summaryCsv, summaryJson, type SummaryRow } from './summary.js';
