@@ -1,6 +1,6 @@
 export * from './image/index.js';
 export * from './render/index.js';
-export { ClearCLIP, DEFAULT_SEGMENT, readClassFile, type LoadOptions, type SegmentOptions, type Segmentation } from './clearclip.js';
+export { ClearCLIP, DEFAULT_SEGMENT, PreparedClasses, readClassFile, type ClassesInput, type LoadOptions, type SegmentOptions, type Segmentation } from './clearclip.js';
 export { type ProgressEvent, type ProgressCallback, type ProgressPhase, type ProgressStatus } from './progress.js';
 export { listCache, pruneCache, type CacheEntry, type PruneOptions } from './runtime-cache.js';
 export { VERSION } from './version.js';
