@@ -1,6 +1,7 @@
 import t from 'tap';
 import type { GpuDevice } from '@clearclip/tensor';
-import { classRanges, segAccumulate, segProbs, reference, type SegState } from 'clearclip';
+import { classRanges, segAccumulate, segProbs, type SegState } from 'clearclip';
+import * as reference from 'clearclip/reference';
 import { testDevice } from '../helpers/device.js';
 import { assertClose } from '../helpers/assert.js';
 import { rng } from '../helpers/random.js';

@@ -8,10 +8,11 @@ import { convertCheckpoint } from '@clearclip/weights-tools';
 import { existsSync } from 'node:fs';
 import { parseClassFile } from '../classes.js';
 import { loadTokenizer } from '../model-files.js';
+import { envSettings } from '../settings.js';
 import { DecomposedBlock, UPSTREAM_MODEL_TYPES, type LastBlockForm } from '../last-block.js';
 import { queryFeatures } from '../queries.js';
 import { slideInference, type SlideResult } from '../segment.js';
-import { normalizeToNchw } from '../image/index.js';
+import { normalizeToNchw, segmentationNormalisation } from '../image/index.js';
 import { type ParityRow, compareExact, compareFloat } from './compare.js';
 import { tolerances } from './tolerances.js';
 
@@ -73,9 +74,10 @@ export async function runParity(dev: GpuDevice, dir: string, opts: ParityOptions
     await convertCheckpoint({ input: path.join(dir, 'open_clip_model.safetensors'), output: runtime, dtype, config: path.join(dir, 'open_clip_config.json') });
     const clip = await CLIP.load(dev, runtime);
     const besideFixture = path.resolve(dir, '../../vocab/bpe_simple_vocab_16e6.txt.gz');
-    const vocab = opts.vocab ?? (!process.env.CLEARCLIP_VOCAB && existsSync(besideFixture) ? besideFixture : undefined);
+    const env = envSettings();
+    const vocab = opts.vocab ?? env.vocab ?? (existsSync(besideFixture) ? besideFixture : undefined);
     let tokenizer: ClipTokenizer | null = null;
-    const tok = async () => (tokenizer ??= await loadTokenizer(vocab));
+    const tok = async () => (tokenizer ??= await loadTokenizer(vocab, { hub: env.hub }));
     const f32 = (n: string) => ref.readFloat32(n);
     const i32 = (n: string) => ref.readInt32(n);
     const read = async (t: Tensor) => {
@@ -186,7 +188,9 @@ export async function runParity(dev: GpuDevice, dir: string, opts: ParityOptions
         } else if (name === 'seg.input') {
           const [H, W] = inputEntry('seg.image_rgb').shape;
           const rgb = await ref.readRaw('seg.image_rgb');
-          const pre = need(seg.data_preprocessor, 'segmentation.data_preprocessor');
+          // What segment() feeds the model: the model config's mean/std (upstream used settings' data_preprocessor,
+          // which segmentationNormalisation reproduces from the config; test/clearclip/normalisation.test.ts).
+          const pre = segmentationNormalisation(clip.config);
           emit(compareFloat(name, normalizeToNchw({ width: W, height: H, data: rgb }, pre.mean, pre.std), await f32(name), 1e-6));
         } else if ((m = name.match(/^(.+)\.(logits|probs|pred|pred_ori)$/)) && (m[1] === 'seg' || variants.has(m[1]))) {
           // seg.* with the fixture's model_type; a variant prefix with its own, every other setting as seg.*.
