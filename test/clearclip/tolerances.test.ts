@@ -32,3 +32,12 @@ t.test('a class swap cannot pass the probability tolerance, f32 or f16', async (
     }
   }
 });
+
+t.test('near-tie count for f16 predictions: pixels whose best two classes are closer than the gap', async (t) => {
+  const { countNearTies } = await import('../../packages/clearclip/src/parity/run.js');
+  // 3 classes x 4 pixels, class-major: gaps 0.5, 0.01, 0 (a tie), 0.3.
+  const probs = Float32Array.from([0.7, 0.45, 0.4, 0.6, 0.2, 0.44, 0.4, 0.3, 0.1, 0.11, 0.2, 0.1]);
+  t.equal(countNearTies(probs, 3, 4, 0.02), 2, 'the 0.01 gap and the exact tie');
+  t.equal(countNearTies(probs, 3, 4, 0.4), 3, 'and the 0.3 gap');
+  t.equal(countNearTies(probs, 3, 4, 0), 0, 'no gap is below 0');
+});
