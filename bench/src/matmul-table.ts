@@ -3,7 +3,8 @@
  * heuristic's pick (CLEARCLIP_TUNE=off), the tuned pick (tuned here or read from the cache), today's lane kernel,
  * and the tfjs peer. Rows go to the --json output like every other row, tagged with the variant that ran.
  */
-import { clearTunedChoices, nodeTuneStore, tuneMatmul, type GpuDevice, type TuneResult } from '@clearclip/tensor';
+import { clearTunedChoices, tuneMatmul, type GpuDevice, type TuneResult } from '@clearclip/tensor';
+import { nodeTuneStore } from '@clearclip/tensor/node';
 import { setBenchMatmulVariant, type BenchCase } from './cases.js';
 import type { Peer } from './peer-tfjs.js';
 import { runCase, type BenchRow } from './runner.js';

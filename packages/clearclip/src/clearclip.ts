@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { GpuDevice, loadTunedChoices, nodeTuneStore, type FloatDType } from '@clearclip/tensor';
+import { GpuDevice, loadTunedChoices, type FloatDType } from '@clearclip/tensor';
+import { nodeTuneStore } from '@clearclip/tensor/node';
 import { CLIP, type ClipTokenizer } from '@clearclip/vit';
 import { type ClassSpec, parseClassFile } from './classes.js';
 import { queryFeatures } from './queries.js';

@@ -35,4 +35,3 @@ export { adapterFingerprint, adapterClass, type AdapterClass } from './tune/adap
 export { matmulShapeKey } from './tune/shape-key.js';
 export { clearTunedChoices, tuningEnabled } from './tune/choices.js';
 export { memoryTuneStore, type TuneStore, type TuneFile, type TunedEntry, type TunedCandidate } from './tune/store.js';
-export { nodeTuneStore } from './tune/node-store.js';

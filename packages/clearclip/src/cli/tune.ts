@@ -6,7 +6,8 @@
  * package, which knows nothing of CLIP.
  */
 import path from 'node:path';
-import { GpuDevice, adapterFingerprint, nodeTuneStore, tuneMatmul, type MatmulTuneShape } from '@clearclip/tensor';
+import { GpuDevice, adapterFingerprint, tuneMatmul, type MatmulTuneShape } from '@clearclip/tensor';
+import { nodeTuneStore } from '@clearclip/tensor/node';
 
 export const TUNE_USAGE = `usage: clearclip tune [--model ViT-B-16] [--budget SECONDS] [--image-size PX] [--dtype f32|f16] [--cache-dir DIR]
 
