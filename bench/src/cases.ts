@@ -4,7 +4,8 @@
  * (see `available`), so rows appear as soon as the op lands.
  */
 import * as tensor from '@clearclip/tensor';
-import { reference, type FloatDType, type GpuDevice, type Tensor } from '@clearclip/tensor';
+import { type FloatDType, type GpuDevice, type Tensor } from '@clearclip/tensor';
+import * as reference from '@clearclip/tensor/reference';
 import type * as TF from '@tensorflow/tfjs-core';
 import type { Tf } from './peer-tfjs.js';
 

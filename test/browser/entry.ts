@@ -1,6 +1,7 @@
 // Runs in a browser page: the tensor core through navigator.gpu, a few kernels checked against their float64
 // references. Bundled by test/browser/run.ts; results go to window.__results.
-import { GpuDevice, matmul, softmax, layerNorm, resizeBicubic, reference } from '@clearclip/tensor';
+import { GpuDevice, matmul, softmax, layerNorm, resizeBicubic } from '@clearclip/tensor';
+import * as reference from '@clearclip/tensor/reference';
 
 interface Row { name: string; maxErr: number; tol: number; ok: boolean }
 

@@ -1,7 +1,8 @@
 import t from 'tap';
 import path from 'node:path';
 import { DecomposedBlock, PRESETS, slideInference, cropTopLeft } from 'clearclip';
-import { l2Normalize, matmul, reference } from '@clearclip/tensor';
+import { l2Normalize, matmul } from '@clearclip/tensor';
+import * as reference from '@clearclip/tensor/reference';
 import { readF32, requireShared } from '../helpers/fixtures.js';
 import { assertClose } from '../helpers/assert.js';
 import { uniform } from '../helpers/random.js';

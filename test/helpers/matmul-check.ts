@@ -5,7 +5,8 @@
  * and an f16 output one more rounding (2^-11 relative, 2^-25 absolute among subnormals).
  */
 import type { Test } from 'tap';
-import { matmulStrided, roundToF16, reference, type Activation, type GpuDevice } from '@clearclip/tensor';
+import { matmulStrided, roundToF16, type Activation, type GpuDevice } from '@clearclip/tensor';
+import * as reference from '@clearclip/tensor/reference';
 import { uniform } from './random.js';
 
 export type F = 'f32' | 'f16';

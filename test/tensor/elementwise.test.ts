@@ -1,5 +1,6 @@
 import t from 'tap';
-import { add, mul, scale, roundToF16, reference } from '@clearclip/tensor';
+import { add, roundToF16 } from '@clearclip/tensor';
+import * as reference from '@clearclip/tensor/reference';
 import { testDevice, floatDtypes } from '../helpers/device.js';
 import { uniform } from '../helpers/random.js';
 import { assertClose } from '../helpers/assert.js';
@@ -13,7 +14,7 @@ const shapes: { a: number[]; b: number[] }[] = [
   { a: [4099, 65], b: [65] },
 ];
 
-t.test('add, mul and scale match the float64 reference on awkward shapes', async (t) => {
+t.test('add matches the float64 reference on awkward shapes', async (t) => {
   const dev = await testDevice();
   for (const dtype of await floatDtypes()) {
     for (const [k, s] of shapes.entries()) {
@@ -26,8 +27,6 @@ t.test('add, mul and scale match the float64 reference on awkward shapes', async
       const tb = dev.tensor(b, s.b, dtype);
       const opts = { ...tol[dtype], shape: s.a };
       assertClose(t, await add(ta, tb).read(), reference.addRef(a, b), opts, `add ${dtype} ${s.a}+${s.b}`);
-      assertClose(t, await mul(ta, tb).read(), reference.mulRef(a, b), opts, `mul ${dtype} ${s.a}*${s.b}`);
-      assertClose(t, await scale(ta, 0.37, -1.5).read(), reference.scaleRef(a, 0.37, -1.5), opts, `scale ${dtype} ${s.a}`);
     }
   }
 });
@@ -36,8 +35,9 @@ t.test('a launch above 65535 workgroups folds into the y dimension', async (t) =
   const dev = await testDevice();
   const n = 65536 * 256 + 3; // 65537 workgroups of 256
   const a = uniform(n, 3);
-  const r = await scale(dev.tensor(a, [n]), 2).read();
-  assertClose(t, r, reference.scaleRef(a, 2), { atol: 0, rtol: 0 }, 'scale by 2 over 16.8M elements is exact');
+  // WGSL's f32 addition is correctly rounded, so the result must equal the f32-rounded float64 sum exactly.
+  const r = await add(dev.tensor(a, [n, 1]), dev.tensor([0.5], [1])).read();
+  assertClose(t, r, Float32Array.from(reference.addRef(a, [0.5])), { atol: 0, rtol: 0 }, 'a + 0.5 over 16.8M elements equals the f32-rounded sum');
 });
 
 t.test('shapes that do not broadcast are rejected with both shapes named', async (t) => {

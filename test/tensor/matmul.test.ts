@@ -1,5 +1,6 @@
 import t, { type Test } from 'tap';
-import { matmul, matmulStrided, roundToF16, reference, type Activation, type GpuDevice, type Tensor } from '@clearclip/tensor';
+import { matmul, matmulStrided, roundToF16, type Activation, type GpuDevice, type Tensor } from '@clearclip/tensor';
+import * as reference from '@clearclip/tensor/reference';
 import { testDevice, floatDtypes } from '../helpers/device.js';
 import { uniform } from '../helpers/random.js';
 

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { reference } from '@clearclip/tensor';
+import * as reference from '@clearclip/tensor/reference';
 import { readF32, requireShared } from '../helpers/fixtures.js';
 import { assertClose } from '../helpers/assert.js';
 import { loadFixtureClip } from '../clearclip/helpers/fixture-model.js';

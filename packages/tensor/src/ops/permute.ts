@@ -80,11 +80,3 @@ export function permute(x: Tensor, perm: number[]): Tensor {
   });
   return out;
 }
-
-/** Swap the last two axes. */
-export function transpose(x: Tensor): Tensor {
-  if (x.rank < 2) throw new Error(`transpose: needs rank >= 2, got ${shapeStr(x.shape)}`);
-  const perm = x.shape.map((_, a) => a);
-  [perm[x.rank - 2], perm[x.rank - 1]] = [perm[x.rank - 1], perm[x.rank - 2]];
-  return permute(x, perm);
-}

@@ -106,7 +106,7 @@ export interface ResizeBicubicOptions {
   /**
    * Explicit output size instead of floor(in * scale). The coordinate map still uses 1/scale where the scale is
    * > 0 (PyTorch's upsample_bicubic2d with both a size and scales); a scale of 0 means "no scale given" and maps
-   * with in/out, i.e. F.interpolate(size=...). See resizeBicubicTo.
+   * with in/out, i.e. F.interpolate(size=...).
    */
   outH?: number;
   outW?: number;
@@ -132,9 +132,4 @@ export function resizeBicubic(x: Tensor, scaleH: number, scaleW: number, opts: R
   const w = axis('scaleW', inW, scaleW, opts.outW);
   check('resizeBicubic', x, h.out, w.out);
   return resample('resizeBicubic', x, h.out, w.out, h.coord, w.coord, cubicTaps, 4);
-}
-
-/** PyTorch F.interpolate(x, size=(outH, outW), mode='bicubic', align_corners=False): coordinates map with in/out. */
-export function resizeBicubicTo(x: Tensor, outH: number, outW: number): Tensor {
-  return resizeBicubic(x, 0, 0, { outH, outW });
 }

@@ -2,9 +2,3 @@
 export function addRef(a: ArrayLike<number>, b: ArrayLike<number>): Float64Array {
   return Float64Array.from(a, (x, i) => x + b[i % b.length]);
 }
-export function mulRef(a: ArrayLike<number>, b: ArrayLike<number>): Float64Array {
-  return Float64Array.from(a, (x, i) => x * b[i % b.length]);
-}
-export function scaleRef(a: ArrayLike<number>, alpha: number, beta = 0): Float64Array {
-  return Float64Array.from(a, (x) => x * alpha + beta);
-}

@@ -22,10 +22,3 @@ export function permuteRef(x: ArrayLike<number>, shape: readonly number[], perm:
   }
   return out;
 }
-
-export function transposeRef(x: ArrayLike<number>, shape: readonly number[]): Float64Array {
-  const perm = shape.map((_, a) => a);
-  const r = shape.length;
-  [perm[r - 2], perm[r - 1]] = [perm[r - 1], perm[r - 2]];
-  return permuteRef(x, shape, perm);
-}
