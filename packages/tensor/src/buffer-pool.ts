@@ -4,7 +4,9 @@
  * encoder is submitted: kernels recorded later in the same encoder may reuse it (dispatches are ordered), but a
  * queue.writeBuffer upload may not, since it would land before the encoder runs.
  */
-export const STORAGE_USAGE = 0x80 /* STORAGE */ | 0x04 /* COPY_SRC */ | 0x08; /* COPY_DST */
+import { BufferUsage } from './gpu-flags.js';
+
+export const STORAGE_USAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
 
 export function bucketSize(bytes: number): number {
   if (bytes <= 256) return 256;

@@ -6,6 +6,7 @@
 import type { BufferPool } from './buffer-pool.js';
 import type { DeviceLife } from './device-life.js';
 import { GpuError } from './errors.js';
+import { BufferUsage, MapMode } from './gpu-flags.js';
 import type { DispatchSpec } from './host.js';
 import type { PipelineCache } from './pipeline-cache.js';
 import type { Profiler } from './profiler.js';
@@ -121,11 +122,11 @@ export class CommandRecorder {
       return new ArrayBuffer(0);
     }
     const size = Math.ceil(byteLength / 4) * 4;
-    const staging = this.device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, label: `read ${what}` });
+    const staging = this.device.createBuffer({ size, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST, label: `read ${what}` });
     this.commandEncoder().copyBufferToBuffer(src, 0, staging, 0, size);
     this.flush();
     try {
-      await staging.mapAsync(GPUMapMode.READ);
+      await staging.mapAsync(MapMode.READ);
     } catch (e) {
       await this.throwPendingErrors();
       this.life.check(`read ${what}`);

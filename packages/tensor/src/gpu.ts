@@ -30,7 +30,9 @@ export function swiftShaderIcd(): string {
 
 /**
  * Point the Vulkan loader at SwiftShader. The loader reads VK_ICD_FILENAMES when Dawn creates its instance, so
- * this must run before dawn.create(); it affects every Dawn instance the process creates afterwards.
+ * this must run before dawn.create(); it affects every Dawn instance the process creates afterwards. The
+ * environment is the loader's only way to choose a driver manifest (Dawn's create() flags and WebGPU's adapter
+ * options cannot name one), and it runs only when the caller asked for SwiftShader.
  */
 // (No file check here: this module is also bundled for browsers, so it imports no node:* module. A missing manifest
 // shows up as Dawn returning no SwiftShader adapter, and that error names the manifest and how to install it.)
@@ -61,17 +63,15 @@ export async function requestAdapter(req: AdapterRequest = {}): Promise<AdapterC
     if (!adapter) throw new Error('navigator.gpu.requestAdapter() returned null: WebGPU is disabled or unsupported here.');
     return { adapter, backend: 'navigator', gpu: nav.gpu };
   }
-  // Quiet Mesa's "XDG_RUNTIME_DIR not set" warnings on headless machines.
+  // Written to the process environment because that is Mesa's only channel: its Vulkan/EGL drivers getenv()
+  // XDG_RUNTIME_DIR when Dawn creates an instance, and Dawn's create() flags cannot pass it. Unset (headless
+  // machines, containers) it costs a warning on stderr for every device; set only when the host left it unset.
   if (!process.env.XDG_RUNTIME_DIR) process.env.XDG_RUNTIME_DIR = '/tmp';
-  let dawn: { create(o: string[]): GPU; globals: object };
+  let dawn: { create(o: string[]): GPU };
   try {
     dawn = (await import('webgpu')) as unknown as typeof dawn;
   } catch (e) {
     throw new Error(`Could not load the Dawn WebGPU bindings (npm package "webgpu"): ${(e as Error).message}\nRun: npm ci`);
-  }
-  // GPU* constants (GPUBufferUsage, ...) are globals in a browser; Dawn provides them here.
-  for (const [k, v] of Object.entries(dawn.globals)) {
-    if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
   }
   const which = req.adapter ?? (process.env.CLEARCLIP_ADAPTER as AdapterRequest['adapter'] | undefined) ?? 'default';
   if (which !== 'default' && which !== 'swiftshader') throw new Error(`unknown adapter '${which}' (CLEARCLIP_ADAPTER / adapter option): use 'default' or 'swiftshader'`);
@@ -83,6 +83,10 @@ export async function requestAdapter(req: AdapterRequest = {}): Promise<AdapterC
         { flags: [], backend: 'dawn', compat: false },
         { flags: ['backend=opengles'], backend: 'dawn-opengles', compat: true },
       ];
+  // The OpenGL ES fallback needs Mesa's surfaceless EGL platform on a machine without a display. Mesa reads
+  // EGL_PLATFORM from the environment when Dawn opens the EGL display, and neither Dawn's create() flags nor
+  // WebGPU's adapter options can choose the platform, so the environment is the only channel. A value the host
+  // set is kept.
   if (forced === 'opengles' || !forced) {
     if (!process.env.EGL_PLATFORM) process.env.EGL_PLATFORM = 'surfaceless';
   }

@@ -2,6 +2,8 @@
  * GPU time per dispatch through timestamp queries: each profiled compute pass writes a begin and an end stamp;
  * stop() resolves them and returns milliseconds per label.
  */
+import { BufferUsage, MapMode } from './gpu-flags.js';
+
 export interface KernelTiming {
   label: string;
   ms: number;
@@ -49,13 +51,13 @@ export class Profiler {
       return [];
     }
     const bytes = 16 * n;
-    const resolve = this.device.createBuffer({ size: bytes, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
-    const staging = this.device.createBuffer({ size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const resolve = this.device.createBuffer({ size: bytes, usage: BufferUsage.QUERY_RESOLVE | BufferUsage.COPY_SRC });
+    const staging = this.device.createBuffer({ size: bytes, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
     const enc = this.recorder.commandEncoder();
     enc.resolveQuerySet(p.set, 0, 2 * n, resolve, 0);
     enc.copyBufferToBuffer(resolve, 0, staging, 0, bytes);
     this.recorder.flush();
-    await staging.mapAsync(GPUMapMode.READ);
+    await staging.mapAsync(MapMode.READ);
     const ts = new BigUint64Array(staging.getMappedRange().slice(0));
     staging.unmap();
     staging.destroy();

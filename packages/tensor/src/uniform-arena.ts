@@ -3,6 +3,8 @@
  * offset alignment instead of one buffer per dispatch. Chunks return to the free list when their encoder is
  * submitted (queue writes are ordered before the submit that reads them).
  */
+import { BufferUsage } from './gpu-flags.js';
+
 const UNIFORM_CHUNK = 64 * 1024;
 
 export interface UniformSlot {
@@ -25,7 +27,7 @@ export class UniformArena {
     if (this.offset + size > UNIFORM_CHUNK) {
       const chunk =
         this.free.pop() ??
-        this.device.createBuffer({ size: UNIFORM_CHUNK, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label: 'uniforms' });
+        this.device.createBuffer({ size: UNIFORM_CHUNK, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST, label: 'uniforms' });
       this.used.push(chunk);
       this.offset = 0;
     }
