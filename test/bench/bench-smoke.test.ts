@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap';
-import { runCase, matmulCase, softmaxCase, layerNormCase, available, type BenchRow } from '@clearclip/bench';
+import { runCase, matmulCase, softmaxCase, layerNormCase, vitB16Cases, type BenchRow } from '@clearclip/bench';
 import { testDevice } from '../helpers/device.js';
 
 // The bench's case runner on tiny cases, without the peer: rows are well formed and our result matches the float64
@@ -29,11 +29,23 @@ t.test('a tiny matmul case through both timing paths', async (t) => {
 
 t.test('memory-bound rows report GB/s', async (t) => {
   const dev = await testDevice();
-  const cases = [available('softmax') ? softmaxCase([3, 17], { scale: 0.5 }) : null, available('layerNorm') ? layerNormCase([3, 17]) : null];
-  for (const c of cases) {
-    if (!c) continue;
+  for (const c of [softmaxCase([3, 17], { scale: 0.5 }), layerNormCase([3, 17])]) {
     const r = await runCase(dev, c, { warmup: 1, reps: 1, verify: true, peer: null });
     wellFormed(t, r, c.kernel);
     t.ok(r.gbps !== null && r.gbps > 0 && r.gflops === null);
   }
+});
+
+t.test('the bench rows are the op case table\'s bench cases: ViT-B/16 shapes, f16 rows beside their f32 twins', async (t) => {
+  const rows = vitB16Cases();
+  const count = (k: string, d: string) => rows.filter((r) => r.kernel === k && r.dtype === d).length;
+  t.same([count('matmul', 'f32'), count('matmul', 'f16'), count('softmax', 'f32'), count('layernorm', 'f32')], [12, 2, 2, 2]);
+  t.ok(rows.filter((r) => r.kernel === 'matmul').every((r) => r.matmul && r.flops! > 0), 'matmul rows carry their tuner shape and flops');
+  t.ok(rows.filter((r) => r.kernel !== 'matmul').every((r) => r.bytes! > 0), 'memory-bound rows carry bytes moved');
+  t.same(rows.filter((r) => r.quick).map((r) => `${r.kernel} ${r.shape}`).sort(), [
+    'layernorm 197x768',
+    'matmul QK^T 12x197x64 @ (12x197x64)^T',
+    'matmul proj 197x768 @ 768x768',
+    'softmax 12x197x197',
+  ]);
 });

@@ -1,23 +1,10 @@
 import t from 'tap';
-import { gatherRows, roundToF16 } from '@clearclip/tensor';
-import * as reference from '@clearclip/tensor/reference';
-import { testDevice, floatDtypes } from '../helpers/device.js';
-import { uniform, rng } from '../helpers/random.js';
-import { assertClose } from '../helpers/assert.js';
+import { gatherRows } from '@clearclip/tensor';
+import { testDevice } from '../helpers/device.js';
+import { checkOpCases } from '../helpers/op-cases.js';
+import { gatherRowsCases } from '@clearclip/tensor/op-cases';
 
-t.test('gatherRows copies the indexed rows exactly (a copy: zero tolerance in both dtypes)', async (t) => {
-  const dev = await testDevice();
-  for (const dtype of await floatDtypes()) {
-    for (const [rows, width, n] of [[1, 1, 1], [49408 / 16, 37, 77 * 3], [5, 300, 2]]) {
-      let table = uniform(rows * width, rows + width, -3, 3);
-      if (dtype === 'f16') table = roundToF16(table);
-      const r = rng(n);
-      const idx = Array.from({ length: n }, (_, i) => (i === 0 ? rows - 1 : Math.floor(r() * rows)));
-      const out = await gatherRows(dev.tensor(table, [rows, width], dtype), idx).read();
-      assertClose(t, out, reference.gatherRowsRef(table, width, idx), { atol: 0, shape: [n, width] }, `${dtype} ${rows}x${width} <- ${n} rows`);
-    }
-  }
-});
+t.test('gatherRows copies the indexed rows exactly (a copy: zero tolerance in both dtypes; the op case table)', (t) => checkOpCases(t, gatherRowsCases));
 
 t.test('an index outside the table is an error naming it and its position', async (t) => {
   const dev = await testDevice();

@@ -1,34 +1,17 @@
 import t, { type Test } from 'tap';
-import { matmul, matmulStrided, roundToF16, type Activation, type GpuDevice, type Tensor } from '@clearclip/tensor';
+import { matmul, matmulStrided, roundToF16, type Activation, type Tensor } from '@clearclip/tensor';
 import * as reference from '@clearclip/tensor/reference';
 import { testDevice, floatDtypes } from '../helpers/device.js';
 import { uniform } from '../helpers/random.js';
+import { checkOpCases } from '../helpers/op-cases.js';
+import { matmulCases, matmulTolerance } from '@clearclip/tensor/op-cases';
+import { assertClose } from '../helpers/assert.js';
 
 type F = 'f32' | 'f16';
 
-/**
- * Tolerance per element. A float sum of K products carries at most about K * u * sum_k |a_k||b_k| of rounding
- * error (u = 2^-24, the kernel accumulates in f32 for both dtypes); the epilogue (alpha, bias, activation with an
- * erf good to 1e-7, residual) adds a few more roundings of the values it touches, covered by the +8 and the |ref|
- * term. f16 inputs are rounded to f16 before the reference sees them, so they add nothing; the f16 output is
- * rounded once more, 2^-11 relative (2^-25 absolute among subnormals).
- */
-function check(t: Test, dtype: F, got: ArrayLike<number>, want: Float64Array, scale: Float64Array, K: number, extra: Float64Array | null, what: string): void {
-  const u = 2 ** -24;
-  let worst = 0;
-  let worstAt = -1;
-  let maxErr = 0;
-  for (let i = 0; i < want.length; i++) {
-    const mag = scale[i] + (extra ? extra[i] : 0) + Math.abs(want[i]);
-    // f16: half an ulp relative (with 1% for the f32 error being rounded too), or half the subnormal spacing.
-    const bound = (K + 8) * u * mag + (dtype === 'f16' ? 1.01 * 2 ** -11 * Math.abs(want[i]) + 2 ** -25 : 0) + 1e-30;
-    const err = Math.abs(got[i] - want[i]);
-    maxErr = Math.max(maxErr, Number.isNaN(err) ? Infinity : err);
-    const r = Number.isNaN(err) ? Infinity : err / bound;
-    if (r > worst) [worst, worstAt] = [r, i];
-  }
-  const msg = `${what}: max |err| ${maxErr.toExponential(2)}, worst err/bound ${worst.toFixed(3)}`;
-  t.ok(got.length === want.length && worst <= 1, worstAt >= 0 && worst > 1 ? `${msg} at ${worstAt}: got ${got[worstAt]}, want ${want[worstAt]}` : msg);
+/** The strided-view checks: every element within the table's matmul tolerance (see matmulTolerance). */
+function check(t: Test, dtype: F, got: ArrayLike<number>, want: Float64Array, sumAbs: Float64Array, K: number, epilogueAbs: Float64Array | null, what: string): void {
+  assertClose(t, got, want, matmulTolerance(dtype, K, want, sumAbs, epilogueAbs), what);
 }
 
 function data(n: number, seed: number, dtype: F, lo = -1, hi = 1): Float32Array {
@@ -36,77 +19,7 @@ function data(n: number, seed: number, dtype: F, lo = -1, hi = 1): Float32Array 
   return dtype === 'f16' ? roundToF16(x) : x;
 }
 
-interface Case {
-  batch: number[];
-  M: number;
-  K: number;
-  N: number;
-  transposeB?: boolean;
-  batchedB?: boolean;
-  bias?: boolean;
-  activation?: Activation;
-  residual?: boolean;
-  alpha?: number;
-}
-
-async function runCase(t: Test, dev: GpuDevice, dtype: F, c: Case, seed: number): Promise<void> {
-  const batch = c.batch.reduce((x, y) => x * y, 1);
-  const { M, K, N } = c;
-  const a = data(batch * M * K, seed, dtype);
-  const bCount = (c.batchedB ? batch : 1) * K * N;
-  const b = data(bCount, seed + 1, dtype);
-  const bias = c.bias ? data(N, seed + 2, dtype) : undefined;
-  const res = c.residual ? data(batch * M * N, seed + 3, dtype) : undefined;
-  const bMat = c.transposeB ? [N, K] : [K, N];
-  const ta = dev.tensor(a, [...c.batch, M, K], dtype);
-  const tb = dev.tensor(b, c.batchedB ? [...c.batch, ...bMat] : bMat, dtype);
-  const out = matmul(ta, tb, {
-    transposeB: c.transposeB,
-    bias: bias && dev.tensor(bias, [N], dtype),
-    residual: res && dev.tensor(res, [...c.batch, M, N], dtype),
-    activation: c.activation,
-    alpha: c.alpha,
-  });
-  t.same(out.shape, [...c.batch, M, N], 'output shape');
-  const opts = { transposeB: c.transposeB, batchedB: c.batchedB, bias, residual: res, activation: c.activation, alpha: c.alpha };
-  const want = reference.matmulRef(a, b, batch, M, K, N, opts);
-  const scale = reference.matmulAbsRef(a, b, batch, M, K, N, opts);
-  let extra: Float64Array | null = null;
-  if (bias || res) extra = Float64Array.from(want, (_, i) => (bias ? Math.abs(bias[i % N]) : 0) + (res ? Math.abs(res[i]) : 0));
-  const name = `${dtype} ${c.batch.length ? c.batch.join('x') + ' x ' : ''}${M}x${K} @ ${c.transposeB ? 'T' : ''}${K}x${N}` +
-    `${c.batchedB ? ' batched' : ''}${bias ? ' +bias' : ''}${c.activation ? ' ' + c.activation : ''}${res ? ' +res' : ''}${c.alpha !== undefined ? ' alpha ' + c.alpha : ''}`;
-  check(t, dtype, await out.read(), want, scale, K, extra, name);
-  for (const x of [ta, tb, out]) x.dispose();
-}
-
-const cases: Case[] = [
-  { batch: [], M: 1, K: 1, N: 1 },
-  { batch: [], M: 1, K: 300, N: 77 }, // one row: the short tile
-  { batch: [], M: 1, K: 64, N: 128, transposeB: true },
-  { batch: [], M: 67, K: 33, N: 129 }, // nothing a multiple of the tile; scalar B path
-  { batch: [], M: 67, K: 33, N: 132 }, // N % 4 == 0: vec4 B path with a partial column tile
-  { batch: [], M: 67, K: 33, N: 129, transposeB: true },
-  { batch: [], M: 13, K: 3072, N: 20 }, // long K
-  { batch: [], M: 5, K: 3072, N: 9, transposeB: true },
-  { batch: [2, 3], M: 7, K: 19, N: 24 }, // b shared across the batch
-  { batch: [4], M: 25, K: 16, N: 25, transposeB: true, batchedB: true },
-  { batch: [48], M: 37, K: 16, N: 37, transposeB: true, batchedB: true }, // attention scores, 48 heads
-  { batch: [48], M: 37, K: 37, N: 16, batchedB: true }, // attention PV
-  // Epilogues, each on both B paths.
-  { batch: [], M: 29, K: 45, N: 31, bias: true },
-  { batch: [], M: 29, K: 45, N: 32, bias: true, activation: 'gelu' },
-  { batch: [], M: 29, K: 45, N: 31, bias: true, activation: 'quickgelu', transposeB: true },
-  { batch: [2], M: 29, K: 45, N: 32, residual: true },
-  { batch: [], M: 29, K: 45, N: 31, activation: 'gelu', residual: true, alpha: 0.125 },
-  { batch: [], M: 29, K: 45, N: 32, bias: true, activation: 'quickgelu', residual: true, alpha: -2.5 },
-];
-
-t.test('matmul matches the float64 reference on awkward shapes, both B layouts and every epilogue', async (t) => {
-  const dev = await testDevice();
-  for (const dtype of await floatDtypes()) {
-    for (const [i, c] of cases.entries()) await runCase(t, dev, dtype, c, 100 * i);
-  }
-});
+t.test('matmul matches the float64 reference on awkward shapes, both B layouts and every epilogue (the op case table)', (t) => checkOpCases(t, matmulCases));
 
 t.test('GELU covers the whole erf range, including the tails where erf is clamped', async (t) => {
   const dev = await testDevice();

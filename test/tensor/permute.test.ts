@@ -1,48 +1,13 @@
-import t, { type Test } from 'tap';
-import { permute, roundToF16, type DType } from '@clearclip/tensor';
+import t from 'tap';
+import { permute } from '@clearclip/tensor';
 import * as reference from '@clearclip/tensor/reference';
-import { testDevice, floatDtypes } from '../helpers/device.js';
+import { testDevice } from '../helpers/device.js';
 import { uniform } from '../helpers/random.js';
 import { assertClose } from '../helpers/assert.js';
+import { checkOpCases } from '../helpers/op-cases.js';
+import { EXACT, permuteCases } from '@clearclip/tensor/op-cases';
 
-// permute only moves elements, so every dtype must come back bit-exact: tolerance 0. f16 inputs are rounded to
-// f16 first so that the expected values are exactly what the tensor stores.
-const exact = { atol: 0, rtol: 0 };
-const numel = (s: readonly number[]): number => s.reduce((p, d) => p * d, 1);
-
-const cases: { shape: number[]; perm: number[] }[] = [
-  { shape: [1, 37], perm: [1, 0] },
-  { shape: [7, 13], perm: [1, 0] },
-  { shape: [3, 5, 17], perm: [2, 0, 1] },
-  { shape: [3, 5, 17], perm: [0, 2, 1] },
-  { shape: [3, 5, 17], perm: [0, 1, 2] },
-  { shape: [197, 3, 4, 16], perm: [1, 2, 0, 3] }, // head split [L, 3, H, hd] -> [3, H, L, hd]
-  { shape: [4, 197, 16], perm: [1, 0, 2] }, // head merge [H, L, hd] -> [L, H, hd]
-  { shape: [2, 3, 1, 5, 7], perm: [4, 2, 0, 3, 1] },
-  { shape: [3, 4, 5, 6, 7], perm: [3, 1, 4, 0, 2] },
-  { shape: [2, 3, 2, 3, 2, 3], perm: [5, 4, 3, 2, 1, 0] },
-  // Rank 8, but the size-1 axes drop out and [3, 4] stays adjacent: 5 axes remain for the kernel.
-  { shape: [2, 1, 3, 4, 1, 5, 2, 3], perm: [7, 2, 3, 0, 1, 6, 4, 5] },
-];
-
-async function checkCase(t: Test, dtype: DType, shape: number[], perm: number[], seed: number): Promise<void> {
-  const dev = await testDevice();
-  let x: ArrayLike<number> = uniform(numel(shape), seed, -3, 3);
-  if (dtype === 'f16') x = roundToF16(x);
-  if (dtype === 'i32') x = Int32Array.from(x as Float32Array, (v) => Math.round(v * 1000));
-  await dev.scopeAsync(async () => {
-    const y = permute(dev.tensor(x, shape, dtype), perm);
-    const want = perm.map((a) => shape[a]);
-    t.same(y.shape, want, `permute ${dtype} [${shape}] by [${perm}] has shape [${want}]`);
-    assertClose(t, await y.read(), reference.permuteRef(x, shape, perm), { ...exact, shape: want }, `permute ${dtype} [${shape}] by [${perm}]`);
-  });
-}
-
-t.test('permute matches the reference for ranks 2..8, in f32, f16 and i32', async (t) => {
-  for (const dtype of [...(await floatDtypes()), 'i32' as const]) {
-    for (const [k, c] of cases.entries()) await checkCase(t, dtype, c.shape, c.perm, 100 + k);
-  }
-});
+t.test('permute matches the reference for ranks 2..8, in f32, f16 and i32 (the op case table)', (t) => checkOpCases(t, permuteCases));
 
 t.test('a head split followed by the inverse permutation gives the input back', async (t) => {
   const dev = await testDevice();
@@ -50,7 +15,7 @@ t.test('a head split followed by the inverse permutation gives the input back', 
   await dev.scopeAsync(async () => {
     const split = permute(dev.tensor(x, [50, 3, 4, 16]), [1, 2, 0, 3]);
     const back = permute(split, [2, 0, 1, 3]);
-    assertClose(t, await back.read(), x, exact, 'round trip [L,3,H,hd] -> [3,H,L,hd] -> [L,3,H,hd]');
+    assertClose(t, await back.read(), x, EXACT, 'round trip [L,3,H,hd] -> [3,H,L,hd] -> [L,3,H,hd]');
   });
 });
 

@@ -1,92 +1,27 @@
 import t from 'tap';
-import { resizeBilinear, resizeBicubic, roundToF16, type FloatDType } from '@clearclip/tensor';
+import { resizeBilinear, resizeBicubic } from '@clearclip/tensor';
 import * as reference from '@clearclip/tensor/reference';
-import { testDevice, floatDtypes } from '../helpers/device.js';
+import { testDevice } from '../helpers/device.js';
 import { uniform } from '../helpers/random.js';
 import { assertClose } from '../helpers/assert.js';
+import { checkOpCases } from '../helpers/op-cases.js';
+import { resizeBicubicCases, resizeBilinearCases, resizeTolerance } from '@clearclip/tensor/op-cases';
 
-/*
- * Tolerances, relative to m = max|x| (the inputs are in [-2, 2]):
- * - f32: the tap weights are computed in float64 and rounded to f32 (2^-24 relative each); up to 16 products are
- *   summed in f32, 4 along x then 4 along y. With sum|w| <= 1.25 per axis for the cubic kernel (1 for linear) the
- *   worst case is about (4 + 4 + 2) * 2^-24 * 1.6 * m ~= 1e-6 m; atol 2e-6 m leaves a factor 2.
- * - f16: the same f32 arithmetic, then one rounding of the result to f16: at most half an f16 ulp, 2^-11 of |out|,
- *   hence rtol 2^-11 on top of the f32 bound. The reference uses the f16-rounded inputs the tensor really holds.
- */
-function tol(dtype: FloatDType, m: number): { atol: number; rtol: number } {
-  return dtype === 'f32' ? { atol: 2e-6 * m, rtol: 0 } : { atol: 2e-6 * m, rtol: 2 ** -11 };
+t.test('resizeBilinear matches the float64 reference (PyTorch align_corners=False; the op case table)', (t) => checkOpCases(t, resizeBilinearCases));
+
+t.test('resizeBicubic matches the float64 reference (PyTorch scale_factor, A = -0.75; the op case table)', (t) => checkOpCases(t, resizeBicubicCases));
+
+function input(shape: number[], seed: number): Float32Array {
+  return uniform(shape.reduce((p, d) => p * d, 1), seed, -2, 2);
 }
-const numel = (s: readonly number[]): number => s.reduce((p, d) => p * d, 1);
-
-function input(shape: number[], seed: number, dtype: FloatDType): Float32Array {
-  const x = uniform(numel(shape), seed, -2, 2);
-  return dtype === 'f16' ? roundToF16(x) : x;
-}
-
-const bilinearCases: { shape: number[]; out: [number, number] }[] = [
-  { shape: [1, 37], out: [3, 50] }, // 1xN, H up, W up
-  { shape: [1, 1, 1], out: [5, 4] }, // a single pixel broadcasts
-  { shape: [4, 6], out: [4, 6] }, // same size: identity
-  { shape: [1, 7, 9], out: [3, 4] }, // down-sampling, non-integer ratios
-  { shape: [3, 13, 14], out: [208, 224] }, // x16, the patch-grid -> crop upsample
-  { shape: [2, 13, 14], out: [200, 300] }, // non-integer ratios 200/13, 300/14
-  { shape: [2, 50, 3], out: [7, 11] }, // down in H, up in W
-  { shape: [5, 28, 28], out: [448, 448] }, // large: 5 classes, 28x28 grid -> 448x448 pixels
-];
-
-t.test('resizeBilinear matches the float64 reference (PyTorch align_corners=False)', async (t) => {
-  const dev = await testDevice();
-  for (const dtype of await floatDtypes()) {
-    for (const [k, c] of bilinearCases.entries()) {
-      const x = input(c.shape, 300 + k, dtype);
-      await dev.scopeAsync(async () => {
-        const y = resizeBilinear(dev.tensor(x, c.shape, dtype), c.out[0], c.out[1]);
-        const want = [...c.shape.slice(0, -2), ...c.out];
-        t.same(y.shape, want);
-        const ref = reference.resizeBilinearRef(x, c.shape, c.out[0], c.out[1]);
-        assertClose(t, await y.read(), ref, { ...tol(dtype, 2), shape: want }, `resizeBilinear ${dtype} [${c.shape}] -> ${c.out.join('x')}`);
-      });
-    }
-  }
-});
-
-const bicubicCases: { shape: number[]; scale: [number, number]; opts?: { outH?: number; outW?: number } }[] = [
-  { shape: [64, 14, 14], scale: [13.1 / 14, 14.1 / 14] }, // position-grid interpolation to 13x14
-  { shape: [1, 37], scale: [3, 0.5] }, // 1xN
-  { shape: [1, 9, 7], scale: [0.4, 0.45] }, // down-sampling
-  { shape: [3, 13, 14], scale: [16, 16] }, // 13 -> 208
-  { shape: [2, 13, 14], scale: [200 / 13, 300 / 14] }, // non-integer ratios
-  { shape: [2, 10, 12], scale: [1.5, 0.7], opts: { outH: 16, outW: 9 } }, // explicit size: taps past the edge
-  { shape: [5, 28, 28], scale: [16, 16] }, // large
-];
-
-t.test('resizeBicubic matches the float64 reference (PyTorch scale_factor, A = -0.75)', async (t) => {
-  const dev = await testDevice();
-  for (const dtype of await floatDtypes()) {
-    for (const [k, c] of bicubicCases.entries()) {
-      const x = input(c.shape, 400 + k, dtype);
-      await dev.scopeAsync(async () => {
-        const y = resizeBicubic(dev.tensor(x, c.shape, dtype), c.scale[0], c.scale[1], c.opts);
-        const h = c.opts?.outH ?? Math.floor(c.shape.at(-2)! * c.scale[0]);
-        const w = c.opts?.outW ?? Math.floor(c.shape.at(-1)! * c.scale[1]);
-        const want = [...c.shape.slice(0, -2), h, w];
-        t.same(y.shape, want);
-        const ref = reference.resizeBicubicRef(x, c.shape, c.scale[0], c.scale[1], c.opts);
-        // Bicubic overshoots (negative lobes): outputs reach ~1.6 m, so the f32 bound uses that.
-        const what = `resizeBicubic ${dtype} [${c.shape}] x(${c.scale.map((s) => s.toFixed(4)).join(', ')}) -> ${h}x${w}`;
-        assertClose(t, await y.read(), ref, { ...tol(dtype, 2 * 1.6), shape: want }, what);
-      });
-    }
-  }
-});
 
 t.test('resizeBicubic with scale 0 and an explicit size maps coordinates with in/out (F.interpolate(size=...))', async (t) => {
   const dev = await testDevice();
-  const x = input([3, 13, 14], 9, 'f32');
+  const x = input([3, 13, 14], 9);
   const y = resizeBicubic(dev.tensor(x, [3, 13, 14]), 0, 0, { outH: 200, outW: 300 });
   t.same(y.shape, [3, 200, 300]);
   const ref = reference.resizeBicubicRef(x, [3, 13, 14], 0, 0, { outH: 200, outW: 300 });
-  assertClose(t, await y.read(), ref, tol('f32', 3.2), 'resizeBicubic size mode [3, 13, 14] -> 200x300');
+  assertClose(t, await y.read(), ref, resizeTolerance('f32', 3.2), 'resizeBicubic size mode [3, 13, 14] -> 200x300');
   // With an exact scale the two coordinate maps agree, so scale mode and size mode must give the same result.
   const bySize = resizeBicubic(dev.tensor(x, [3, 13, 14]), 0, 0, { outH: 26, outW: 42 });
   const byScale = resizeBicubic(dev.tensor(x, [3, 13, 14]), 2, 3);
