@@ -24,7 +24,7 @@ export async function checkOpCases(t: Test, cases: readonly OpCase[]): Promise<v
       const d = c.setup(dtype);
       await dev.scopeAsync(async () => {
         const y = d.run(d.inputs.map((x) => dev.tensor(x.data, x.shape, x.dtype)));
-        t.same(y.shape, d.outShape, `${c.op} ${dtype} ${c.label}: shape [${d.outShape}]`);
+        t.same([y.shape, y.dtype], [d.outShape, d.outDType ?? dtype], `${c.op} ${dtype} ${c.label}: shape [${d.outShape}] ${d.outDType ?? dtype}`);
         const { expected, atol, rtol } = d.reference();
         assertClose(t, await y.read(), expected, { atol, rtol, shape: d.outShape }, `${c.op} ${dtype} ${c.label}`);
       });

@@ -14,6 +14,7 @@ import { gatherRowsCases } from './gather.js';
 import { patchEmbedCases } from './patch-embed.js';
 import { resizeBilinearCases, resizeBicubicCases } from './resize.js';
 import { matmulCases } from './matmul.js';
+import { castCases } from './cast.js';
 
 export type { CaseData, CasePurpose, HostInput, OpCase, Tolerance } from './types.js';
 export { uniform, rng, hostInput, numel } from './data.js';
@@ -27,6 +28,7 @@ export { concatCases, sliceCases } from './concat.js';
 export { gatherRowsCases } from './gather.js';
 export { patchEmbedCases, patchEmbedTolerance } from './patch-embed.js';
 export { resizeBilinearCases, resizeBicubicCases, resizeTolerance } from './resize.js';
+export { castCases, wideF16Range } from './cast.js';
 export { matmulCase, matmulCases, matmulTolerance, type MatmulParams, type MatmulShape } from './matmul.js';
 
 /** Every op's cases, the bench's rows (purpose 'bench') among them. */
@@ -43,4 +45,5 @@ export const opCaseTable: readonly OpCase[] = [
   ...patchEmbedCases,
   ...resizeBilinearCases,
   ...resizeBicubicCases,
+  ...castCases,
 ] as readonly OpCase[];

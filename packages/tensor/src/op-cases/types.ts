@@ -30,6 +30,8 @@ export interface Tolerance {
 export interface CaseData {
   inputs: HostInput[];
   outShape: number[];
+  /** The output's dtype where it is not the case's dtype (cast). */
+  outDType?: DType;
   /** The op call on the uploaded inputs, in `inputs` order. `variant` forces a kernel where the op has several. */
   run(inputs: Tensor[], o?: { variant?: string }): Tensor;
   /** float64 expected output and the tolerance around it (computed on demand: the reference runs on the CPU). */
