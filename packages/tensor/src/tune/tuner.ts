@@ -14,6 +14,7 @@ import { setTunedChoice } from './choices.js';
 import { fnv1a64 } from './hash.js';
 import { heuristicMatmulVariant } from './heuristics.js';
 import { matmulShapeKey } from './shape-key.js';
+import { ROW_KERNELS, ROW_VARIANTS, type RowOp } from './rows.js';
 import type { TunedCandidate, TunedEntry, TuneFile, TuneStore } from './store.js';
 
 /** A matmul shape to tune, in the op's terms; layout flags default to a dense, aligned, untransposed product. */
@@ -65,14 +66,28 @@ export function matmulKernelHash(): string {
   return kernelHash(MATMUL_KERNELS.map(kernelSource), MATMUL_VARIANTS.map((v) => v.name));
 }
 
+export function rowKernelHash(op: RowOp): string {
+  return kernelHash(ROW_KERNELS[op].map(kernelSource), ROW_VARIANTS);
+}
+
+/**
+ * The current kernel hash of a cache key's family (the key's first segment: matmul, softmax, layernorm), or null
+ * for a family this version does not know.
+ */
+export function familyKernelHash(key: string): string | null {
+  const family = key.split('/')[0];
+  if (family === 'matmul') return matmulKernelHash();
+  if (family === 'softmax' || family === 'layernorm') return rowKernelHash(family);
+  return null;
+}
+
 /** Make the device use the choices in its cache file (those with a current kernel hash). Returns how many. */
 export async function loadTunedChoices(dev: GpuDevice, store: TuneStore): Promise<number> {
   const file = await store.load(adapterFingerprint(dev));
   if (!file) return 0;
-  const hash = matmulKernelHash();
   let n = 0;
   for (const [key, e] of Object.entries(file.entries)) {
-    if (e.kernelHash === hash) {
+    if (e.kernelHash === familyKernelHash(key)) {
       setTunedChoice(dev, key, e.winner);
       n++;
     }
@@ -81,7 +96,7 @@ export async function loadTunedChoices(dev: GpuDevice, store: TuneStore): Promis
 }
 
 /** Deterministic inputs in [-1, 1] (an LCG: the tuner must not depend on test helpers). */
-function pseudoRandom(n: number, seed: number): Float32Array {
+export function pseudoRandom(n: number, seed: number): Float32Array {
   const x = new Float32Array(n);
   let s = seed >>> 0 || 1;
   for (let i = 0; i < n; i++) {
@@ -159,17 +174,25 @@ function agrees(got: ArrayLike<number>, ref: ArrayLike<number>, scale: ArrayLike
   return { ok: worst <= 1, worst };
 }
 
-async function timeVariant(dev: GpuDevice, ops: Operands, variant: string, reps: number): Promise<number> {
-  run(ops, variant).dispose(); // warm-up: pipeline compile, caches
+function timeVariant(dev: GpuDevice, ops: Operands, variant: string, reps: number): Promise<number> {
+  return timeLaunches(dev, () => run(ops, variant), reps);
+}
+
+/**
+ * Median GPU time of one launch (timestamp-query), else wall clock over `reps` queued launches. `launch` records
+ * one kernel launch and returns its output, which is disposed.
+ */
+export async function timeLaunches(dev: GpuDevice, launch: () => Tensor, reps: number): Promise<number> {
+  launch().dispose(); // warm-up: pipeline compile, caches
   await dev.sync();
   if (dev.startProfiling(reps)) {
-    for (let i = 0; i < reps; i++) run(ops, variant).dispose();
+    for (let i = 0; i < reps; i++) launch().dispose();
     const ms = (await dev.stopProfiling()).map((x) => x.ms).sort((x, y) => x - y);
     return ms[Math.floor(ms.length / 2)];
   }
   // Wall clock over queued launches: one submit, one wait, so per-launch overhead is amortised.
   const t0 = performance.now();
-  for (let i = 0; i < reps; i++) run(ops, variant).dispose();
+  for (let i = 0; i < reps; i++) launch().dispose();
   await dev.sync();
   return (performance.now() - t0) / reps;
 }
