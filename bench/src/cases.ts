@@ -206,6 +206,10 @@ export function vitB16Cases(): BenchCase[] {
     cases.push(matmulCase({ batch: [HEADS], M: L, K: DH, N: L, transposeB: true, batchedB: true, quick, name: `QK^T ${HEADS}x${L}x${DH} @ (${HEADS}x${L}x${DH})^T` }));
     cases.push(matmulCase({ batch: [HEADS], M: L, K: L, N: DH, batchedB: true, name: `PV ${HEADS}x${L}x${L} @ ${HEADS}x${L}x${DH}` }));
   }
+  // f16 storage (f32 accumulation): the quick set has the 197-token projection and scores, so that a quick run on
+  // an adapter with shader-f16 (lavapipe) times the f16 tiled and subgroup paths too.
+  cases.push(matmulCase({ M: 197, K: D, N: D, dtype: 'f16', quick: true, name: `proj 197x${D} @ ${D}x${D}` }));
+  cases.push(matmulCase({ batch: [HEADS], M: 197, K: DH, N: 197, transposeB: true, batchedB: true, dtype: 'f16', quick: true, name: `QK^T ${HEADS}x197x${DH} @ (${HEADS}x197x${DH})^T` }));
   cases.push(matmulCase({ M: 785, K: D, N: 4 * D, dtype: 'f16', name: `fc1 785x${D} @ ${D}x${4 * D}` }));
   cases.push(matmulCase({ batch: [HEADS], M: 785, K: DH, N: 785, transposeB: true, batchedB: true, dtype: 'f16', name: `QK^T ${HEADS}x785x${DH} @ (${HEADS}x785x${DH})^T` }));
   if (available('softmax')) {
