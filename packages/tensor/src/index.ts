@@ -28,7 +28,7 @@ export { pad2d, type Pads2d } from './ops/pad2d.js';
 export { resizeBilinear, resizeBicubic, resizeBicubicTo, type ResizeBicubicOptions } from './ops/resize.js';
 export { MATMUL_VARIANTS, TILED_CONFIGS, matmulVariant, type MatmulVariant, type MatmulProblem, type TiledConfig } from './ops/matmul-variants.js';
 export { SUBGROUP_CONFIGS, subgroupVariant, type SubgroupConfig } from './ops/matmul-subgroup.js';
-export { tuneMatmul, loadTunedChoices, matmulKernelHash, rowKernelHash, familyKernelHash, timeLaunches, kernelHash, MIN_GAIN, type MatmulTuneShape, type TuneOptions, type TuneResult } from './tune/tuner.js';
+export { tuneMatmul, loadTunedChoices, matmulKernelHash, rowKernelHash, familyKernelHash, timeLaunches, confirmGain, CONFIRM_ROUNDS, kernelHash, MIN_GAIN, type MatmulTuneShape, type TuneOptions, type TuneResult } from './tune/tuner.js';
 export { selectMatmulVariant } from './tune/select.js';
 export { heuristicMatmulVariant } from './tune/heuristics.js';
 export { adapterFingerprint, adapterClass, type AdapterClass } from './tune/adapter.js';

@@ -1,7 +1,8 @@
 /**
  * The row-kernel tuner: for softmax and layerNorm, times one invocation per row against one workgroup per row on
  * a shape of the row-length bucket, after checking both against the float64 reference, and keeps the heuristic's
- * pick (the threshold in tune/rows.ts) unless the other is at least MIN_GAIN faster. Entries share the adapter's
+ * pick (the threshold in tune/rows.ts) unless the other is at least MIN_GAIN faster, in the sweep and again in
+ * alternating confirmation rounds (as the matmul tuner). Entries share the adapter's
  * cache file with the matmul tuner's (keys softmax/... and layernorm/..., versioned by those kernels' sources).
  */
 import type { GpuDevice } from '../device.js';
@@ -14,7 +15,7 @@ import { adapterFingerprint } from './adapter.js';
 import { setTunedChoice } from './choices.js';
 import { heuristicRowVariant, ROW_VARIANTS, rowShapeKey, type RowOp, type RowVariant } from './rows.js';
 import type { TunedCandidate, TunedEntry, TuneFile } from './store.js';
-import { MIN_GAIN, pseudoRandom, rowKernelHash, timeLaunches, type TuneOptions, type TuneResult } from './tuner.js';
+import { confirmGain, MIN_GAIN, pseudoRandom, rowKernelHash, timeLaunches, type TuneOptions, type TuneResult } from './tuner.js';
 
 export interface RowTuneShape {
   op: RowOp;
@@ -83,13 +84,18 @@ export async function tuneRowKernels(dev: GpuDevice, shapes: readonly RowTuneSha
       }
       candidates.push({ variant: v, ms: await timeLaunches(dev, () => launch(v), reps), ok: true });
     }
-    for (const t of [x, gamma, beta]) t.dispose();
     const timedOk = candidates.filter((c) => c.ok && c.ms !== null).sort((p, q) => p.ms! - q.ms!);
     const heuristicMs = candidates.find((c) => c.variant === heuristic && c.ok)?.ms ?? null;
     const best = timedOk[0];
-    const winner = best && (heuristicMs === null || best.ms! * MIN_GAIN <= heuristicMs) ? best.variant : heuristic;
+    let winner = best && (heuristicMs === null || best.ms! * MIN_GAIN <= heuristicMs) ? best.variant : heuristic;
+    let confirmation: TunedEntry['confirmation'];
+    if (winner !== heuristic && heuristicMs !== null) {
+      confirmation = await confirmGain(dev, () => launch(heuristic), () => launch(winner as RowVariant), reps);
+      if (confirmation.gain < MIN_GAIN) winner = heuristic;
+    }
     const entry: TunedEntry = {
       winner,
+      ...(confirmation ? { confirmation } : {}),
       heuristic,
       kernelHash: hash,
       shape: shapeText(s),
@@ -97,6 +103,7 @@ export async function tuneRowKernels(dev: GpuDevice, shapes: readonly RowTuneSha
       candidates,
       tunedAt: new Date().toISOString(),
     };
+    for (const t of [x, gamma, beta]) t.dispose();
     file.entries[key] = entry;
     setTunedChoice(dev, key, winner);
     log(`tuned ${entry.shape}: ${winner} (${candidates.map((c) => `${c.variant} ${c.ms?.toFixed(3) ?? '-'} ms`).join(', ')})`);

@@ -178,6 +178,31 @@ function timeVariant(dev: GpuDevice, ops: Operands, variant: string, reps: numbe
   return timeLaunches(dev, () => run(ops, variant), reps);
 }
 
+/** Alternating rounds before a candidate replaces the heuristic's pick. */
+export const CONFIRM_ROUNDS = 3;
+
+/**
+ * Time the heuristic's pick and a challenger in alternating rounds (the order flips each round, so that load drift
+ * on a shared machine favours neither); gain is the median over rounds of heuristic time / challenger time.
+ */
+export async function confirmGain(dev: GpuDevice, heuristic: () => Tensor, challenger: () => Tensor, reps: number, rounds = CONFIRM_ROUNDS): Promise<{ rounds: number; gain: number }> {
+  const gains: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    let h: number;
+    let c: number;
+    if (r % 2) {
+      c = await timeLaunches(dev, challenger, reps);
+      h = await timeLaunches(dev, heuristic, reps);
+    } else {
+      h = await timeLaunches(dev, heuristic, reps);
+      c = await timeLaunches(dev, challenger, reps);
+    }
+    gains.push(c > 0 ? h / c : 1);
+  }
+  gains.sort((x, y) => x - y);
+  return { rounds, gain: gains[Math.floor(gains.length / 2)] };
+}
+
 /**
  * Median GPU time of one launch (timestamp-query), else wall clock over `reps` queued launches. `launch` records
  * one kernel launch and returns its output, which is disposed.
@@ -245,12 +270,22 @@ export async function tuneMatmul(dev: GpuDevice, shapes: readonly MatmulTuneShap
     }
     const timedOk = candidates.filter((c) => c.ok && c.ms !== null).sort((x, y) => x.ms! - y.ms!);
     const heuristicMs = candidates.find((c) => c.variant === heuristic && c.ok)?.ms ?? null;
-    // Keep the heuristic's pick unless another is clearly faster: on a loaded machine a few percent is noise, and
-    // a choice flipped by noise is what "never slower than the heuristic" must not allow.
+    // Keep the heuristic's pick unless another is clearly faster, twice (the sweep, then alternating rounds): on a
+    // loaded machine a few percent is noise, and a choice flipped by noise is what "never slower than the heuristic"
+    // must not allow.
     const best = timedOk[0];
-    const winner = best && (heuristicMs === null || best.ms! * MIN_GAIN <= heuristicMs) ? best.variant : heuristic;
+    let winner = best && (heuristicMs === null || best.ms! * MIN_GAIN <= heuristicMs) ? best.variant : heuristic;
+    let confirmation: TunedEntry['confirmation'];
+    if (winner !== heuristic && heuristicMs !== null) {
+      // One quiet moment must not flip a choice: time the two again, alternating, and keep the candidate only if it
+      // still wins by MIN_GAIN in the median round.
+      confirmation = await confirmGain(dev, () => run(ops, heuristic), () => run(ops, winner), reps);
+      if (confirmation.gain < MIN_GAIN) winner = heuristic;
+      log(`  confirm ${best.variant} vs ${heuristic}: ${confirmation.gain.toFixed(2)}x over ${confirmation.rounds} rounds -> ${winner}`);
+    }
     const entry: TunedEntry = {
       winner,
+      ...(confirmation ? { confirmation } : {}),
       heuristic,
       kernelHash: hash,
       shape: shapeText(ops.prob),
