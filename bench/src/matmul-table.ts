@@ -5,7 +5,8 @@
  * device supports; '-' without subgroups), and the tfjs peer. Rows go to the --json output like every other row,
  * tagged with the variant that ran.
  */
-import { clearTunedChoices, MATMUL_VARIANTS, nodeTuneStore, tuneMatmul, type GpuDevice, type MatmulProblem, type TuneResult } from '@clearclip/tensor';
+import { clearTunedChoices, MATMUL_VARIANTS, tuneMatmul, type GpuDevice, type MatmulProblem, type TuneResult } from '@clearclip/tensor';
+import { nodeTuneStore } from '@clearclip/tensor/node';
 import { setBenchMatmulVariant, type BenchCase } from './cases.js';
 import type { Peer } from './peer-tfjs.js';
 import { runCase, type BenchRow } from './runner.js';

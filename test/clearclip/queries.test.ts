@@ -29,9 +29,10 @@ t.test('trimTokenRows: cut after the longest row end-of-text; rows without one c
 });
 
 // Why this is exact and not merely close: the causal mask makes every score after a row's own position -inf, whose
-// exp is exactly 0, and the pooled end-of-text row sits before the cut. The softmax kernel gives column j to thread j
-// of a fixed 256-wide reduction tree (77 <= 256), so the non-zero terms are summed in the same order whatever the row
-// length; in weights x v the extra terms are exact zeros added after the same ascending sum over earlier tokens.
+// exp is exactly 0, and the pooled end-of-text row sits before the cut. Rows of up to 1024 columns take the softmax
+// kernel that gives each row one invocation summing its columns in ascending order (softmax_rows.wgsl; 77 <= 1024),
+// so the non-zero terms are summed in the same order whatever the row length and the extra terms are exact zeros
+// added after them; likewise in weights x v.
 // Every other op is row-wise. So no rounding can differ, in f32 or f16.
 for (const dtype of ['f32', 'f16'] as const)
 t.test(`text tower on trimmed rows equals the full 77-token rows bit for bit (${dtype})`, async (t) => {

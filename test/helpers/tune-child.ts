@@ -1,6 +1,7 @@
 // A second process for tune.test.ts: tunes the given shapes against the given cache folder and prints the results
 // as JSON, so the test can see whether a fresh process re-timed anything.
-import { GpuDevice, nodeTuneStore, tuneMatmul, type MatmulTuneShape } from '@clearclip/tensor';
+import { GpuDevice, tuneMatmul, type MatmulTuneShape } from '@clearclip/tensor';
+import { nodeTuneStore } from '@clearclip/tensor/node';
 
 const [dir, shapesJson] = process.argv.slice(2);
 const dev = await GpuDevice.create();

@@ -1,6 +1,7 @@
 // A second process for tune-rows.test.ts: loads the adapter's cache from the given folder, prints which row
 // variant softmax/layerNorm would launch for each shape, then runs the row tuner (which should time nothing).
-import { GpuDevice, loadTunedChoices, nodeTuneStore, selectRowVariant, tuneRowKernels, type RowTuneShape } from '@clearclip/tensor';
+import { GpuDevice, loadTunedChoices, selectRowVariant, tuneRowKernels, type RowTuneShape } from '@clearclip/tensor';
+import { nodeTuneStore } from '@clearclip/tensor/node';
 
 const [dir, shapesJson] = process.argv.slice(2);
 const shapes = JSON.parse(shapesJson) as RowTuneShape[];

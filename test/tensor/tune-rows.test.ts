@@ -7,9 +7,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import {
-  adapterFingerprint, heuristicRowVariant, layerNorm, nodeTuneStore, reference, rowKernelHash, rowShapeKey, ROW_THRESHOLDS,
+  adapterFingerprint, heuristicRowVariant, layerNorm, reference, rowKernelHash, rowShapeKey, ROW_THRESHOLDS,
   selectRowVariant, softmax, tuneRowKernels, type RowTuneShape, type TuneFile,
 } from '@clearclip/tensor';
+import { nodeTuneStore } from '@clearclip/tensor/node';
 import { testDevice } from '../helpers/device.js';
 import { uniform } from '../helpers/random.js';
 import { assertClose } from '../helpers/assert.js';

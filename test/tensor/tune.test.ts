@@ -7,8 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import {
   adapterFingerprint, clearTunedChoices, heuristicMatmulVariant, kernelHash, matmulKernelHash, matmulShapeKey, MATMUL_VARIANTS,
-  nodeTuneStore, selectMatmulVariant, tuneMatmul, type MatmulProblem, type MatmulTuneShape, type TuneFile,
+  selectMatmulVariant, tuneMatmul, type MatmulProblem, type MatmulTuneShape, type TuneFile,
 } from '@clearclip/tensor';
+import { nodeTuneStore } from '@clearclip/tensor/node';
 import { testDevice } from '../helpers/device.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

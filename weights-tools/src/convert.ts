@@ -1,12 +1,12 @@
 /**
- * OpenCLIP checkpoint -> clearclip runtime file (one safetensors file, layout in layout.ts, format in README).
+ * OpenCLIP checkpoint -> clearclip runtime file (one safetensors file, layout in @clearclip/vit/runtime-layout, format in README).
  * Streams tensor by tensor: at most one source tensor and its converted copy are in memory.
  */
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { writeSafetensors, type StDtype, type StTensorIn } from '@clearclip/tensor/safetensors';
-import { RUNTIME_FORMAT, isDroppedKey, keepsF32, runtimeLayout, runtimeShape } from './layout.js';
+import { RUNTIME_FORMAT, isDroppedKey, keepsF32, runtimeLayout, runtimeShape } from '@clearclip/vit/runtime-layout';
 import { fromFloat32, isFloatDtype, toFloat32, transpose2d } from './cast.js';
 import { loadConfig, locateConfig } from './config.js';
 import { openCheckpoint } from './source.js';

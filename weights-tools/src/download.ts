@@ -79,6 +79,28 @@ function envFlag(v: string | undefined): boolean {
   return v !== undefined && ['1', 'true', 'yes', 'on'].includes(v.toLowerCase());
 }
 
+/** Where the hub is and how to reach it. */
+export interface HubSettings {
+  cacheDir: string;
+  endpoint: string;
+  token: string | undefined;
+  offline: boolean;
+}
+
+/**
+ * The hub settings huggingface_hub reads from its environment (HF_HUB_CACHE / HF_HOME, HF_ENDPOINT, HF_TOKEN,
+ * HF_HUB_OFFLINE): the one place they are read. Entries (clearclip's settings, this package's CLI) call it and pass
+ * the result down; downloadModel and downloadHubFiles fall back to it only for options a direct caller leaves out.
+ */
+export function hubSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): HubSettings {
+  return {
+    cacheDir: defaultCacheDir(env),
+    endpoint: (env.HF_ENDPOINT || 'https://huggingface.co').replace(/\/+$/, ''),
+    token: env.HF_TOKEN || undefined,
+    offline: envFlag(env.HF_HUB_OFFLINE),
+  };
+}
+
 export function repoCacheDir(cacheDir: string, repo: string): string {
   return pathUnder(cacheDir, `models--${repo.split('/').join('--')}`);
 }
@@ -310,10 +332,11 @@ export async function downloadModel(opts: DownloadOptions): Promise<DownloadResu
   }
   if (!/^[\w.-]+\/[\w.-]+$/.test(repo) || repo.split('/').some((s) => s === '.' || s === '..')) throw new Error(`--repo ${repo}: expected <org>/<name>`);
   const revision = checkRevision(opts.revision ?? 'main');
-  const cacheDir = opts.cacheDir ?? defaultCacheDir();
-  const endpoint = (opts.endpoint ?? process.env.HF_ENDPOINT ?? 'https://huggingface.co').replace(/\/+$/, '');
-  const token = opts.token ?? process.env.HF_TOKEN;
-  const offline = opts.offline ?? envFlag(process.env.HF_HUB_OFFLINE);
+  const env = hubSettingsFromEnv();
+  const cacheDir = opts.cacheDir ?? env.cacheDir;
+  const endpoint = (opts.endpoint ?? env.endpoint).replace(/\/+$/, '');
+  const token = opts.token ?? env.token;
+  const offline = opts.offline ?? env.offline;
 
   const cached = opts.refresh && !offline ? null : await fromCache(cacheDir, repo, revision);
   if (cached) return { repo, revision, ...cached, quickGelu, fromCache: true };
@@ -370,16 +393,17 @@ export async function downloadHubFiles(opts: HubFileOptions): Promise<string[]> 
   const { repo, files } = opts;
   if (!/^[\w.-]+\/[\w.-]+$/.test(repo) || repo.split('/').some((s) => s === '.' || s === '..')) throw new Error(`repo ${repo}: expected <org>/<name>`);
   const revision = checkRevision(opts.revision ?? 'main');
-  const cacheDir = opts.cacheDir ?? defaultCacheDir();
+  const env = hubSettingsFromEnv();
+  const cacheDir = opts.cacheDir ?? env.cacheDir;
   const dir = repoCacheDir(cacheDir, repo);
   const known = await resolveRef(dir, revision);
   const cachedPaths = files.map((f) => pathUnder(dir, 'snapshots', known, f));
   if (cachedPaths.every((p) => existsSync(p))) return cachedPaths;
-  if (opts.offline ?? envFlag(process.env.HF_HUB_OFFLINE)) {
+  if (opts.offline ?? env.offline) {
     throw new HubError(`offline (HF_HUB_OFFLINE) and ${files.join(', ')} of ${repo}@${revision} are not in the cache ${dir}`);
   }
-  const endpoint = (opts.endpoint ?? process.env.HF_ENDPOINT ?? 'https://huggingface.co').replace(/\/+$/, '');
-  const net: NetOptions = { token: opts.token ?? process.env.HF_TOKEN, timeouts: opts.timeouts };
+  const endpoint = (opts.endpoint ?? env.endpoint).replace(/\/+$/, '');
+  const net: NetOptions = { token: opts.token ?? env.token, timeouts: opts.timeouts };
   const metas = [];
   for (const f of files) metas.push(await headFile(endpoint, repo, revision, f, net));
   const commit = answeredCommit(metas, revision, `${repo}@${revision}`);

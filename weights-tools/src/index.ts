@@ -1,13 +1,13 @@
-export { runtimeLayout, runtimeShape, isDroppedKey, keepsF32, RUNTIME_FORMAT, TRANSPOSED_SUFFIXES, KEEP_F32_KEYS, type RuntimeLayout } from './layout.js';
+export { runtimeLayout, runtimeShape, isDroppedKey, keepsF32, RUNTIME_FORMAT, TRANSPOSED_SUFFIXES, KEEP_F32_KEYS, type RuntimeLayout } from '@clearclip/vit/runtime-layout';
 export { convertCheckpoint, type ConvertOptions, type ConvertResult, type RuntimeDtype } from './convert.js';
 export { inspectFile, formatReport, type InspectReport } from './inspect.js';
-export { downloadModel, downloadHubFiles, defaultCacheDir, repoCacheDir, HubError, WEIGHT_FILES, type DownloadOptions, type DownloadResult, type DownloadProgress, type HubFileOptions } from './download.js';
+export { downloadModel, downloadHubFiles, defaultCacheDir, hubSettingsFromEnv, type HubSettings, repoCacheDir, HubError, WEIGHT_FILES, type DownloadOptions, type DownloadResult, type DownloadProgress, type HubFileOptions } from './download.js';
 export { HUB_MODELS, findHubModel, type HubModel } from './hub-models.js';
 export { openCheckpoint, CheckpointError, MAX_OUTPUT_RATIO, type CheckpointSource, type SourceTensor } from './source.js';
 export { unpickle, PickleError, PickleGlobal, type UnpickleOptions } from './pickle.js';
 export { ZipReader, ZipError } from './zip.js';
 export { TorchCheckpoint, TorchTensorRef, STORAGE_DTYPES, expandsStorage } from './torch-checkpoint.js';
-export { f32ToF16Bits, f16BitsToF32, bf16BitsToF32 } from './f16.js';
+export { f32ToF16Bits, f16BitsToF32, bf16BitsToF32 } from '@clearclip/tensor';
 export { sha256File } from './hash.js';
 export { weightsCli } from './cli.js';
 export { CachePathError, checkRevision, checkCommit, pathUnder } from './hub-paths.js';

@@ -65,7 +65,8 @@ export async function slideInference(
   block: DecomposedBlock,
   image: Float32Array,
   size: [number, number],
-  queries: Float32Array,
+  /** [Q, E] on the host, or already on the device in the model's dtype (prepared classes; not disposed here). */
+  queries: Float32Array | Tensor,
   queryClass: number[],
   opts: SlideOptions,
 ): Promise<SlideResult> {
@@ -73,7 +74,8 @@ export async function slideInference(
   const [H, W] = size;
   const E = clip.config.embedDim;
   const Q = queryClass.length;
-  if (queries.length !== Q * E) throw new Error(`slideInference: ${queries.length} query values, expected ${Q} x ${E}`);
+  const nValues = queries instanceof Float32Array ? queries.length : queries.size;
+  if (nValues !== Q * E) throw new Error(`slideInference: ${nValues} query values, expected ${Q} x ${E}`);
   const p = clip.config.vision.patchSize;
   const [oH, oW] = opts.outputSize ?? [H, W];
   const plan = windowPlan(H, W, [oH, oW], opts.crop, opts.stride, p);
@@ -108,7 +110,7 @@ export async function slideInference(
     }
     await stage('vision');
 
-    const qAll = dev.tensor(queries, [Q, E], clip.dtype, 'queries');
+    const qAll = queries instanceof Float32Array ? dev.tensor(queries, [Q, E], clip.dtype, 'queries') : queries;
     const maxBytes = opts.maxChunkBytes ?? Math.min(dev.limits.maxStorageBufferBindingSize, 512 * 1024 * 1024) / 2;
     // The full-size stages ([Qc, rows, W] logits, [2, pixels] softmax statistics, [C, rows, W] probabilities) run
     // in bands of output rows, so that no tensor passes the binding limit however large the photo; an image that

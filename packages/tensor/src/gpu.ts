@@ -32,16 +32,17 @@ export function swiftShaderIcd(): string {
  * Point the Vulkan loader at SwiftShader. The loader reads VK_ICD_FILENAMES when Dawn creates its instance, so
  * this must run before dawn.create(); it affects every Dawn instance the process creates afterwards.
  */
+// (No file check here: this module is also bundled for browsers, so it imports no node:* module. A missing manifest
+// shows up as Dawn returning no SwiftShader adapter, and that error names the manifest and how to install it.)
 async function useSwiftShader(): Promise<void> {
-  const icd = swiftShaderIcd();
-  const fs = await import('node:fs');
-  if (!fs.existsSync(icd)) {
-    throw new Error(
-      `adapter 'swiftshader': no SwiftShader Vulkan ICD at ${icd}. Install Chromium (Debian: apt-get install chromium, ` +
-        'which ships vk_swiftshader_icd.json) or set CLEARCLIP_SWIFTSHADER_ICD to its manifest.',
-    );
-  }
-  process.env.VK_ICD_FILENAMES = icd;
+  process.env.VK_ICD_FILENAMES = swiftShaderIcd();
+}
+
+function noSwiftShader(got: string): Error {
+  return new Error(
+    `adapter 'swiftshader' requested but Dawn returned ${got}: is there a SwiftShader Vulkan ICD at ${swiftShaderIcd()}? ` +
+      'Install Chromium (Debian: apt-get install chromium, which ships vk_swiftshader_icd.json) or set CLEARCLIP_SWIFTSHADER_ICD to its manifest.',
+  );
 }
 
 function isNode(): boolean {
@@ -91,9 +92,10 @@ export async function requestAdapter(req: AdapterRequest = {}): Promise<AdapterC
     if (a.compat) opts.featureLevel = 'compatibility';
     const adapter = await gpu.requestAdapter(opts);
     if (adapter && which === 'swiftshader' && !/swiftshader/i.test(`${adapter.info?.architecture} ${adapter.info?.description}`)) {
-      throw new Error(`adapter 'swiftshader' requested but Dawn returned ${adapter.info?.description || 'another adapter'} (VK_ICD_FILENAMES=${process.env.VK_ICD_FILENAMES})`);
+      throw noSwiftShader(adapter.info?.description || 'another adapter');
     }
     if (adapter) return { adapter, backend: a.backend, gpu };
   }
+  if (which === 'swiftshader') throw noSwiftShader('no adapter');
   throw new Error(SETUP_HINT);
 }

@@ -5,6 +5,7 @@ export { GpuDevice, type DeviceOptions, type DispatchSpec, type KernelTiming, ty
 export type { DeviceHost, TensorHost, DispatchHost, Workgroups } from './host.js';
 export { Tensor } from './tensor.js';
 export { type DType, type FloatDType, BYTES_PER_ELEMENT, toF16Bits, fromF16Bits, roundToF16, isFloat, type HostArray } from './dtype.js';
+export { f32ToF16Bits, f16BitsToF32, bf16BitsToF32 } from './f16.js';
 export { type Shape, numel, shapeStr, sameShape, normAxis } from './shape.js';
 export { GpuError, DeviceLostError, SETUP_HINT } from './errors.js';
 export { swiftShaderIcd, type AdapterRequest } from './gpu.js';
@@ -35,6 +36,5 @@ export { adapterFingerprint, adapterClass, type AdapterClass } from './tune/adap
 export { matmulShapeKey } from './tune/shape-key.js';
 export { clearTunedChoices, tuningEnabled } from './tune/choices.js';
 export { memoryTuneStore, type TuneStore, type TuneFile, type TunedEntry, type TunedCandidate } from './tune/store.js';
-export { nodeTuneStore } from './tune/node-store.js';
 export { heuristicRowVariant, rowShapeKey, selectRowVariant, ROW_THRESHOLDS, ROW_VARIANTS, type RowOp, type RowVariant } from './tune/rows.js';
 export { tuneRowKernels, type RowTuneShape } from './tune/rows-tuner.js';

@@ -1,7 +1,8 @@
 // The environment-neutral part of @clearclip/vit (subpath `@clearclip/vit/core`): everything but file paths.
 // Weights come from a TensorSource (uploadClipWeights), the tokenizer from text (fromBpeText / fromHubText).
 export { type ClipConfig, type VisionConfig, type TextConfig, parseOpenClipConfig } from './config.js';
-export { expectedTensors, checkTensorSet, RUNTIME_FORMAT } from './checkpoint.js';
+export { expectedTensors, checkTensorSet } from './checkpoint.js';
+export { runtimeLayout, runtimeShape, isDroppedKey, keepsF32, RUNTIME_FORMAT, TRANSPOSED_SUFFIXES, KEEP_F32_KEYS, type RuntimeLayout } from './runtime-layout.js';
 export { type HeadView, type HeadDims, attentionWeights, applyAttention, causalMask } from './attention.js';
 export { type BlockWeights, type TransformerBlock, ResidualAttentionBlock, blockWeights } from './block.js';
 export { VisionTransformer, type VisionForwardOptions } from './vision.js';

@@ -1,7 +1,8 @@
 import t, { type Test } from 'tap';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { evalCli, encodeIndexPng, percent2 } from 'clearclip/eval';
+import { encodeIndexPng, percent2 } from 'clearclip/eval';
+import { evalCli } from '../../../packages/clearclip/src/cli/eval.js';
 import { ClearCLIP, evalSegmenterFactory, parseClassFile } from 'clearclip';
 import { requireShared } from '../../helpers/fixtures.js';
 import { rng } from '../../helpers/random.js';

@@ -6,7 +6,7 @@
  */
 import t from 'tap';
 import path from 'node:path';
-import { evalCli } from 'clearclip/eval';
+import { evalCli } from '../../../packages/clearclip/src/cli/eval.js';
 import { evalSegmenterFactory } from 'clearclip';
 import { requireShared } from '../../helpers/fixtures.js';
 import { bruteForce, buildDataset } from './build-datasets.js';

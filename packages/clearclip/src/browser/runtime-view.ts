@@ -5,7 +5,7 @@ import { RUNTIME_FORMAT, fromFloat32, isDroppedKey, isFloatDtype, keepsF32, runt
 
 /**
  * An OpenCLIP safetensors checkpoint (bytes in memory) seen in the clearclip runtime layout, converted tensor by
- * tensor as it is read: the page's counterpart of `weights-tools convert`, under the same rule (layout.ts), with
+ * tensor as it is read: the page's counterpart of `weights-tools convert`, under the same rule (@clearclip/vit/runtime-layout), with
  * no runtime file written. At most one converted tensor exists besides the download.
  */
 export function runtimeView(bytes: Uint8Array, configText: string, dtype: 'f32' | 'f16', label: string): TensorSource {

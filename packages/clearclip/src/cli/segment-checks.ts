@@ -16,15 +16,33 @@ const FLAGS: Record<string, string> = {
   probThd: '--prob-thd',
   form: '--preset',
   windowBatch: '--window-batch',
+  dtype: '--dtype',
+  weights: '--weights',
+  vocab: '--vocab',
+  classesFile: '--classes-file',
+  maxImagePixels: 'CLEARCLIP_MAX_IMAGE_PIXELS',
 };
+
+/** A library SettingsError reworded with the CLI's flag for the option; other errors pass unchanged. */
+export function withCliFlag(e: unknown): unknown {
+  return e instanceof SettingsError ? new Error(`${FLAGS[e.option] ?? e.option}${e.message.slice(e.option.length)}`) : e;
+}
+
+/** Runs `f`, reporting a SettingsError with the CLI's flag instead of the library's option name. */
+export async function cliFlags<T>(f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    throw withCliFlag(e);
+  }
+}
 
 /** checkSegmentSettings with the library's option names replaced by the CLI's flags. */
 export function checkCliSettings(s: CheckedSettings): void {
   try {
     checkSegmentSettings(s);
   } catch (e) {
-    if (e instanceof SettingsError) throw new Error(`${FLAGS[e.option] ?? e.option}${e.message.slice(e.option.length)}`);
-    throw e;
+    throw withCliFlag(e);
   }
 }
 

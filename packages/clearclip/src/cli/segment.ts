@@ -8,7 +8,7 @@ import { readImage } from '../image/index.js';
 import { palette, overlayImage, encodePng, classShares, encodeLabelPng, defaultLabelFormat, LABEL_FORMATS, type LabelFormat } from '../render/index.js';
 import { provenance } from './provenance.js';
 import { progressPrinter } from './progress-printer.js';
-import { checkCliSettings, checkImagesReadable, checkOutDirWritable, uniqueOutputNames } from './segment-checks.js';
+import { checkCliSettings, cliFlags, checkImagesReadable, checkOutDirWritable, uniqueOutputNames } from './segment-checks.js';
 import { existsSync } from 'node:fs';
 
 export const SEGMENT_USAGE = `usage: clearclip segment IMAGE... (--classes "sky,tree,horse" | --classes-file FILE) [options]
@@ -17,7 +17,7 @@ model:
   --weights PATH         runtime weights or an OpenCLIP checkpoint (no download; works offline)
   --model NAME           OpenCLIP model name, downloaded on first use (default ViT-B-16)
   --pretrained TAG       pretrained tag (default openai)
-  --dtype f32|f16        compute precision (default f32; f16 needs shader-f16)
+  --dtype f32|f16        compute precision (default f32; f16 needs shader-f16, checked before any download)
   --quick-gelu           the checkpoint uses QuickGELU (OpenAI/MetaCLIP weights whose config does not say so)
   --no-quick-gelu        the checkpoint uses GELU whatever its path suggests
   --vocab FILE           bpe_simple_vocab_16e6.txt.gz (default: $CLEARCLIP_VOCAB, else CLIP's vocab.json +
@@ -92,7 +92,7 @@ export async function segmentCli(argv: string[]): Promise<number> {
   }
   if (positionals.length === 0) throw new Error(`no images given\n${SEGMENT_USAGE}`);
   if (!a.classes === !a['classes-file']) throw new Error('give exactly one of --classes and --classes-file');
-  const spec = a.classes ? parseClassList(a.classes) : await readClassFile(a['classes-file']!);
+  const spec = a.classes ? parseClassList(a.classes) : await cliFlags(() => readClassFile(a['classes-file']!));
   if (a.dtype && a.dtype !== 'f32' && a.dtype !== 'f16') throw new Error(`--dtype: expected f32 or f16, got "${a.dtype}"`);
   const presetName = (a.preset ?? 'clearclip') as PresetName;
   // Own keys only: `in` would accept __proto__ or toString.
@@ -129,16 +129,19 @@ export async function segmentCli(argv: string[]): Promise<number> {
   await checkOutDirWritable(outDir);
   const { names, notes } = uniqueOutputNames(positionals);
   for (const n of notes) log(`note: ${n}`);
-  const seg = await ClearCLIP.load({
-    weights: a.weights,
-    model: a.model,
-    pretrained: a.pretrained,
-    dtype: (a.dtype as 'f32' | 'f16' | undefined) ?? 'f32',
-    quickGelu,
-    vocab: a.vocab,
-    log,
-    onProgress: printer.event,
-  });
+  // Flags become options; their defaults, the environment's and the device's checks are the library's (settings.ts).
+  const seg = await cliFlags(() =>
+    ClearCLIP.load({
+      weights: a.weights,
+      model: a.model,
+      pretrained: a.pretrained,
+      dtype: a.dtype as 'f32' | 'f16' | undefined,
+      quickGelu,
+      vocab: a.vocab,
+      log,
+      onProgress: printer.event,
+    }),
+  );
   try {
     log(`device: ${seg.device.describe()}`);
     const colours = palette(spec.classNames.length);
@@ -170,7 +173,7 @@ export async function segmentCli(argv: string[]): Promise<number> {
             labelPng: { file: `${path.basename(base)}.label.png`, format: labelFormat, pixelValue: 'class index' },
             timingsMs: r.timings,
             provenance: await provenance({
-              model: a.model, pretrained: a.pretrained, weightsArg: a.weights, weightsFile: seg.weightsFile, dtype: a.dtype ?? 'f32',
+              model: a.model, pretrained: a.pretrained, weightsArg: a.weights, weightsFile: seg.weightsFile, dtype: seg.settings.dtype,
               inference: {
                 scale: opts.scale, crop: opts.crop ?? DEFAULT_SEGMENT.crop, stride: opts.stride ?? DEFAULT_SEGMENT.stride,
                 logitScale: opts.logitScale ?? DEFAULT_SEGMENT.logitScale, probThd: opts.probThd ?? DEFAULT_SEGMENT.probThd,

@@ -7,7 +7,8 @@
  * package, which knows nothing of CLIP.
  */
 import path from 'node:path';
-import { GpuDevice, adapterFingerprint, nodeTuneStore, tuneMatmul, tuneRowKernels, type MatmulTuneShape, type RowTuneShape } from '@clearclip/tensor';
+import { GpuDevice, adapterFingerprint, tuneMatmul, tuneRowKernels, type MatmulTuneShape, type RowTuneShape } from '@clearclip/tensor';
+import { nodeTuneStore } from '@clearclip/tensor/node';
 
 export const TUNE_USAGE = `usage: clearclip tune [--model ViT-B-16] [--budget SECONDS] [--image-size PX] [--dtype f32|f16] [--cache-dir DIR]
 
