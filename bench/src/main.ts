@@ -50,7 +50,8 @@ function parseArgs(argv: string[]): Args {
       console.log('npm run bench -- [--quick] [--json FILE] [--reps N] [--warmup N] [--filter TEXT] [--no-peer] [--wall] [--verify]\n' +
           '                 [--no-variants] [--rounds N] [--tune-budget SECONDS]\n' +
           'Matmul rows show, alternating in one run, the heuristic pick (CLEARCLIP_TUNE=off), the tuned pick (tuned now\n' +
-          'or read from $CLEARCLIP_CACHE/tune), the lane kernel and tfjs; --no-variants times the op\'s choice only.');
+          'or read from $CLEARCLIP_CACHE/tune), the lane kernel, the tiled kernel (the hardware default tile), the\n' +
+          'subgroup kernel (where the device has subgroups) and tfjs; --no-variants times the op\'s choice only.');
       process.exit(0);
     } else throw new Error(`bench: unknown argument ${k}`);
   }

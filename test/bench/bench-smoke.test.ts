@@ -39,13 +39,15 @@ t.test('memory-bound rows report GB/s', async (t) => {
 t.test('the bench rows are the op case table\'s bench cases: ViT-B/16 shapes, f16 rows beside their f32 twins', async (t) => {
   const rows = vitB16Cases();
   const count = (k: string, d: string) => rows.filter((r) => r.kernel === k && r.dtype === d).length;
-  t.same([count('matmul', 'f32'), count('matmul', 'f16'), count('softmax', 'f32'), count('layernorm', 'f32')], [12, 2, 2, 2]);
+  t.same([count('matmul', 'f32'), count('matmul', 'f16'), count('softmax', 'f32'), count('layernorm', 'f32')], [12, 4, 2, 2]);
   t.ok(rows.filter((r) => r.kernel === 'matmul').every((r) => r.matmul && r.flops! > 0), 'matmul rows carry their tuner shape and flops');
   t.ok(rows.filter((r) => r.kernel !== 'matmul').every((r) => r.bytes! > 0), 'memory-bound rows carry bytes moved');
-  t.same(rows.filter((r) => r.quick).map((r) => `${r.kernel} ${r.shape}`).sort(), [
-    'layernorm 197x768',
-    'matmul QK^T 12x197x64 @ (12x197x64)^T',
-    'matmul proj 197x768 @ 768x768',
-    'softmax 12x197x197',
+  t.same(rows.filter((r) => r.quick).map((r) => `${r.kernel} ${r.shape} ${r.dtype}`).sort(), [
+    'layernorm 197x768 f32',
+    'matmul QK^T 12x197x64 @ (12x197x64)^T f16',
+    'matmul QK^T 12x197x64 @ (12x197x64)^T f32',
+    'matmul proj 197x768 @ 768x768 f16',
+    'matmul proj 197x768 @ 768x768 f32',
+    'softmax 12x197x197 f32',
   ]);
 });

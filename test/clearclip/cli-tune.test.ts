@@ -33,5 +33,7 @@ t.test('clearclip tune prints a table and writes the cache; a second run reads i
   t.match(out1, /fc1\s+5x768 @ 768x3072 f32/);
   t.equal(readdirSync(path.join(dir, 'tune')).filter((f) => f.endsWith('.json')).length, 1, 'one cache file for this adapter');
   t.equal(rc2, 0);
-  t.equal((out.match(/\(cached/g) ?? []).length, 6, 'the second run reads every shape from the cache');
+  t.match(out1, /softmax\s+softmax 60x5 f32/, 'softmax and layerNorm kernels are tuned too');
+  t.match(out1, /layernorm\s+layernorm 5x768 f32/);
+  t.equal((out.match(/\(cached/g) ?? []).length, 8, 'the second run reads every shape from the cache');
 });

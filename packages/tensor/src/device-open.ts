@@ -1,5 +1,5 @@
 /**
- * Adapter negotiation: the adapter, the features worth having (shader-f16, timestamp-query), the limits big
+ * Adapter negotiation: the adapter, the features worth having (shader-f16, timestamp-query, subgroups), the limits big
  * models hit, and a description of what was found for logs and bench reports.
  */
 import { type AdapterRequest, requestAdapter } from './gpu.js';
@@ -7,6 +7,8 @@ import { type AdapterRequest, requestAdapter } from './gpu.js';
 export interface DeviceOptions extends AdapterRequest {
   /** Enable shader-f16 when the adapter has it (default true). */
   f16?: boolean;
+  /** Enable subgroups when the adapter has it (default true): the subgroup matmul variants need it. */
+  subgroups?: boolean;
   /** Bytes of released buffers kept for reuse (default 1 GiB). */
   poolBytes?: number;
 }
@@ -34,6 +36,7 @@ export async function openDevice(opts: DeviceOptions): Promise<OpenedDevice> {
   const want: GPUFeatureName[] = [];
   if (opts.f16 !== false && adapter.features.has('shader-f16')) want.push('shader-f16');
   if (adapter.features.has('timestamp-query')) want.push('timestamp-query');
+  if (opts.subgroups !== false && adapter.features.has('subgroups')) want.push('subgroups' as GPUFeatureName);
   const l = adapter.limits;
   // Ask for what the adapter can give on the limits big models hit: binding and buffer sizes, workgroup memory.
   const requiredLimits: Record<string, number> = {

@@ -34,6 +34,13 @@ export class GpuDevice implements DeviceHost {
   readonly pool: BufferPool;
   readonly hasF16: boolean;
   readonly hasTimestamps: boolean;
+  /** The device has the 'subgroups' feature (WGSL `enable subgroups;`). */
+  readonly hasSubgroups: boolean;
+  /**
+   * The adapter's subgroup sizes (GPUAdapterInfo.subgroupMinSize / subgroupMaxSize), or null where the adapter does
+   * not say: kernels that share values across a subgroup need their workgroup to be whole subgroups.
+   */
+  readonly subgroupSizes: { min: number; max: number } | null;
   readonly adapterDescription: AdapterDescription;
 
   private readonly life: DeviceLife;
@@ -53,6 +60,9 @@ export class GpuDevice implements DeviceHost {
     this.pool = new BufferPool(device, opts.poolBytes);
     this.hasF16 = device.features.has('shader-f16');
     this.hasTimestamps = device.features.has('timestamp-query');
+    this.hasSubgroups = device.features.has('subgroups' as GPUFeatureName);
+    const info = (adapter.info ?? {}) as GPUAdapterInfo & { subgroupMinSize?: number; subgroupMaxSize?: number };
+    this.subgroupSizes = info.subgroupMinSize && info.subgroupMaxSize ? { min: info.subgroupMinSize, max: info.subgroupMaxSize } : null;
     this.adapterDescription = describeAdapter(adapter, backend);
     this.life = new DeviceLife(device);
     this.recorder = new CommandRecorder(device, this.life, this.pool);
@@ -71,7 +81,8 @@ export class GpuDevice implements DeviceHost {
   describe(): string {
     const a = this.adapterDescription;
     const name = [a.vendor, a.architecture, a.device, a.description].filter(Boolean).join(' / ') || 'unknown adapter';
-    const feats = [this.hasF16 ? 'shader-f16' : null, this.hasTimestamps ? 'timestamp-query' : null].filter(Boolean);
+    const sg = this.hasSubgroups ? `subgroups${this.subgroupSizes ? ' ' + (this.subgroupSizes.min === this.subgroupSizes.max ? this.subgroupSizes.min : `${this.subgroupSizes.min}-${this.subgroupSizes.max}`) : ''}` : null;
+    const feats = [this.hasF16 ? 'shader-f16' : null, this.hasTimestamps ? 'timestamp-query' : null, sg].filter(Boolean);
     return `${name} [${a.backend}, ${a.featureLevel}${feats.length ? ', ' + feats.join(', ') : ''}]`;
   }
 

@@ -88,7 +88,14 @@ export class KernelDescriptor {
     if (this.workgroupSizeY !== 1) injected.push(`const WG_Y: u32 = ${this.workgroupSizeY}u;`);
     for (const [k, v] of Object.entries(this.constants)) injected.push(`const ${k}: u32 = ${v}u;`);
     const entry = ENTRY_SNIPPET[this.grid];
-    const body = [`// ---- constants of descriptor ${this.id}`, ...injected, kernelSource(this.kernel)];
+    // WGSL wants `enable` directives before any declaration: a kernel's own (`enable subgroups;`) move above the
+    // injected constants.
+    const enables: string[] = [];
+    const source = kernelSource(this.kernel).replace(/^[ \t]*enable[ \t]+[A-Za-z0-9_, \t]+;[ \t]*$/gm, (line) => {
+      enables.push(line.trim());
+      return `// (${line.trim()} moved to the top)`;
+    });
+    const body = [...enables, `// ---- constants of descriptor ${this.id}`, ...injected, source];
     if (entry) body.push(snippetSource(entry));
     return specialize(this.id, body.join('\n'), defines);
   }

@@ -1,18 +1,19 @@
 /**
  * clearclip tune [--model ViT-B-16] [--budget SECONDS] [--image-size PX] [--dtype f32|f16] [--cache-dir DIR]
  *
- * Times the matmul variants at a model's vision-tower shapes on this adapter ahead of time and stores the winners
+ * Times the matmul variants, and softmax's and layerNorm's row-per-invocation vs row-per-workgroup kernels, at a
+ * model's vision-tower shapes on this adapter ahead of time and stores the winners
  * in $CLEARCLIP_CACHE/tune/<adapter>.json, which later runs read. The shapes come from here, not from the tensor
  * package, which knows nothing of CLIP.
  */
 import path from 'node:path';
-import { GpuDevice, adapterFingerprint, tuneMatmul, type MatmulTuneShape } from '@clearclip/tensor';
+import { GpuDevice, adapterFingerprint, tuneMatmul, tuneRowKernels, type MatmulTuneShape, type RowTuneShape } from '@clearclip/tensor';
 import { nodeTuneStore } from '@clearclip/tensor/node';
 
 export const TUNE_USAGE = `usage: clearclip tune [--model ViT-B-16] [--budget SECONDS] [--image-size PX] [--dtype f32|f16] [--cache-dir DIR]
 
-Times every matmul kernel variant at the model's vision-tower shapes (projections, MLP, attention) on this
-adapter, rejects variants whose result differs from the reference kernel, and stores the fastest per shape in
+Times every matmul kernel variant at the model's vision-tower shapes (projections, MLP, attention), and the two
+softmax and layerNorm kernels (a row per invocation or per workgroup) at its row lengths, on this adapter, rejects variants whose result differs from the reference kernel, and stores the fastest per shape in
 $CLEARCLIP_CACHE/tune/<adapter>.json (default ~/.cache/clearclip). Entries are reused until a kernel's source
 changes. --budget caps the time spent timing (default 300 s); --image-size (default 448, ClearCLIP's sliding
 window) sets the token count. Prints: shape, candidates tried, winner, speedup over the heuristic pick.
@@ -42,6 +43,17 @@ export function visionMatmulShapes(model: string, imageSize: number, dtype: 'f32
     { M: L, K: v.mlp, N: D, dtype, label: 'fc2' },
     { batch: v.heads, M: L, K: dh, N: L, transposed: true, batchedB: true, dtype, label: 'attn scores' },
     { batch: v.heads, M: L, K: L, N: dh, batchedB: true, dtype, label: 'attn PV' },
+  ];
+}
+
+/** The softmax (attention rows) and layerNorm (token rows) shapes of one vision-tower forward. */
+export function visionRowShapes(model: string, imageSize: number, dtype: 'f32' | 'f16'): RowTuneShape[] {
+  const v = VISION[model];
+  if (!v) throw new Error(`unknown model "${model}" (known: ${Object.keys(VISION).join(', ')})`);
+  const L = (Math.floor(imageSize / v.patch) ** 2) + 1;
+  return [
+    { op: 'softmax', rows: v.heads * L, cols: L, dtype, label: 'softmax' },
+    { op: 'layernorm', rows: L, cols: v.width, dtype, label: 'layernorm' },
   ];
 }
 
@@ -81,7 +93,10 @@ export async function tuneCli(argv: string[]): Promise<number> {
     if (dtype === 'f16' && !dev.hasF16) throw new Error(`--dtype f16: ${dev.describe()} has no shader-f16`);
     const store = nodeTuneStore(cacheDir);
     process.stdout.write(`adapter: ${dev.describe()}\ncache:   ${store.where(adapterFingerprint(dev))}\n\n`);
+    const started = performance.now();
     const results = await tuneMatmul(dev, shapes, { store, budgetMs: budget * 1000 });
+    const left = Math.max(1000, budget * 1000 - (performance.now() - started));
+    results.push(...(await tuneRowKernels(dev, visionRowShapes(model, imageSize, dtype), { store, budgetMs: left })));
     const head = `${'layer'.padEnd(12)} ${'shape'.padEnd(30)} ${'tried'.padStart(5)}  ${'winner'.padEnd(20)} ${'heuristic'.padEnd(20)} speedup`;
     process.stdout.write(`${head}\n`);
     for (const r of results) {

@@ -120,14 +120,16 @@ function vitB16Shapes(): OpCase<MatmulParams>[] {
   for (const L of [197, 785]) {
     const quick = L === 197;
     cases.push(bench({ M: L, K: D, N: 3 * D }, `qkv ${L}x${D} @ ${D}x${3 * D}`));
-    cases.push(bench({ M: L, K: D, N: D }, `proj ${L}x${D} @ ${D}x${D}`, { quick }));
+    // f16 storage (f32 accumulation) where the quick set has it (proj and scores at 197 tokens) and beside the
+    // two largest 785-token products, so that an adapter with shader-f16 times the f16 tiled and subgroup paths.
+    cases.push(bench({ M: L, K: D, N: D }, `proj ${L}x${D} @ ${D}x${D}`, { quick, f16: L === 197 }));
     cases.push(bench({ M: L, K: D, N: 4 * D }, `fc1 ${L}x${D} @ ${D}x${4 * D}`, { f16: L === 785 }));
     cases.push(bench({ M: L, K: 4 * D, N: D }, `fc2 ${L}x${4 * D} @ ${4 * D}x${D}`));
   }
   for (const L of [197, 785]) {
     const quick = L === 197;
     const qk = { batch: [HEADS], M: L, K: DH, N: L, transposeB: true, batchedB: true };
-    cases.push(bench(qk, `QK^T ${HEADS}x${L}x${DH} @ (${HEADS}x${L}x${DH})^T`, { quick, f16: L === 785 }));
+    cases.push(bench(qk, `QK^T ${HEADS}x${L}x${DH} @ (${HEADS}x${L}x${DH})^T`, { quick, f16: true }));
     cases.push(bench({ batch: [HEADS], M: L, K: L, N: DH, batchedB: true }, `PV ${HEADS}x${L}x${L} @ ${HEADS}x${L}x${DH}`));
   }
   return cases;

@@ -6,6 +6,7 @@
 import type { FloatDType } from '../dtype.js';
 import type { Defines } from '../kernel-source.js';
 import { defineKernel, type KernelDescriptor } from '../kernel-descriptor.js';
+import { SUBGROUP_CONFIGS, subgroupVariant } from './matmul-subgroup.js';
 
 const MATMUL_BINDINGS = { uniforms: true, inputs: ['a', 'b', 'bias', 'res'], outputs: ['out'] } as const;
 
@@ -35,7 +36,10 @@ export interface MatmulPlan {
 
 export interface MatmulVariant {
   name: string;
-  /** Whether this device can run it (features, workgroup size and memory limits). */
+  /**
+   * Whether this device can run it (features, workgroup size and memory limits). A GpuDevice also carries its
+   * subgroup facts (hasSubgroups, subgroupSizes), which the subgroup variants read.
+   */
   supports(dev: { limits: GPUSupportedLimits }, prob: MatmulProblem): boolean;
   plan(prob: MatmulProblem): MatmulPlan;
 }
@@ -132,7 +136,8 @@ export const TILED_CONFIGS: TiledConfig[] = [
   { BM: 128, BN: 64, BK: 16, TM: 8, TN: 8 }, // 128
 ];
 
-export const MATMUL_VARIANTS: readonly MatmulVariant[] = [laneVariant, ...TILED_CONFIGS.map(tiledVariant)];
+/** Every variant; those a device lacks the features for (subgroups) say so in supports(). */
+export const MATMUL_VARIANTS: readonly MatmulVariant[] = [laneVariant, ...TILED_CONFIGS.map(tiledVariant), ...SUBGROUP_CONFIGS.map(subgroupVariant)];
 
 export function matmulVariant(name: string): MatmulVariant {
   const v = MATMUL_VARIANTS.find((x) => x.name === name);
@@ -141,4 +146,4 @@ export function matmulVariant(name: string): MatmulVariant {
 }
 
 /** The kernel files the variants are built from (their sources version the tuning cache). */
-export const MATMUL_KERNELS = ['matmul', 'matmul_tiled'];
+export const MATMUL_KERNELS = ['matmul', 'matmul_tiled', 'matmul_subgroup'];

@@ -22,6 +22,11 @@ export interface TunedEntry {
   shape: string;
   timing: 'timestamp-query' | 'wall-clock';
   candidates: TunedCandidate[];
+  /**
+   * Where the sweep found a candidate at least MIN_GAIN faster than the heuristic's pick: the median gain over
+   * alternating rounds of the two (the candidate wins only if that is still >= MIN_GAIN).
+   */
+  confirmation?: { rounds: number; gain: number };
   tunedAt: string;
 }
 

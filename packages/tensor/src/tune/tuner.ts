@@ -14,6 +14,7 @@ import { setTunedChoice } from './choices.js';
 import { fnv1a64 } from './hash.js';
 import { heuristicMatmulVariant } from './heuristics.js';
 import { matmulShapeKey } from './shape-key.js';
+import { ROW_KERNELS, ROW_VARIANTS, type RowOp } from './rows.js';
 import type { TunedCandidate, TunedEntry, TuneFile, TuneStore } from './store.js';
 
 /** A matmul shape to tune, in the op's terms; layout flags default to a dense, aligned, untransposed product. */
@@ -65,14 +66,28 @@ export function matmulKernelHash(): string {
   return kernelHash(MATMUL_KERNELS.map(kernelSource), MATMUL_VARIANTS.map((v) => v.name));
 }
 
+export function rowKernelHash(op: RowOp): string {
+  return kernelHash(ROW_KERNELS[op].map(kernelSource), ROW_VARIANTS);
+}
+
+/**
+ * The current kernel hash of a cache key's family (the key's first segment: matmul, softmax, layernorm), or null
+ * for a family this version does not know.
+ */
+export function familyKernelHash(key: string): string | null {
+  const family = key.split('/')[0];
+  if (family === 'matmul') return matmulKernelHash();
+  if (family === 'softmax' || family === 'layernorm') return rowKernelHash(family);
+  return null;
+}
+
 /** Make the device use the choices in its cache file (those with a current kernel hash). Returns how many. */
 export async function loadTunedChoices(dev: GpuDevice, store: TuneStore): Promise<number> {
   const file = await store.load(adapterFingerprint(dev));
   if (!file) return 0;
-  const hash = matmulKernelHash();
   let n = 0;
   for (const [key, e] of Object.entries(file.entries)) {
-    if (e.kernelHash === hash) {
+    if (e.kernelHash === familyKernelHash(key)) {
       setTunedChoice(dev, key, e.winner);
       n++;
     }
@@ -81,7 +96,7 @@ export async function loadTunedChoices(dev: GpuDevice, store: TuneStore): Promis
 }
 
 /** Deterministic inputs in [-1, 1] (an LCG: the tuner must not depend on test helpers). */
-function pseudoRandom(n: number, seed: number): Float32Array {
+export function pseudoRandom(n: number, seed: number): Float32Array {
   const x = new Float32Array(n);
   let s = seed >>> 0 || 1;
   for (let i = 0; i < n; i++) {
@@ -159,17 +174,50 @@ function agrees(got: ArrayLike<number>, ref: ArrayLike<number>, scale: ArrayLike
   return { ok: worst <= 1, worst };
 }
 
-async function timeVariant(dev: GpuDevice, ops: Operands, variant: string, reps: number): Promise<number> {
-  run(ops, variant).dispose(); // warm-up: pipeline compile, caches
+function timeVariant(dev: GpuDevice, ops: Operands, variant: string, reps: number): Promise<number> {
+  return timeLaunches(dev, () => run(ops, variant), reps);
+}
+
+/** Alternating rounds before a candidate replaces the heuristic's pick. */
+export const CONFIRM_ROUNDS = 3;
+
+/**
+ * Time the heuristic's pick and a challenger in alternating rounds (the order flips each round, so that load drift
+ * on a shared machine favours neither); gain is the median over rounds of heuristic time / challenger time.
+ */
+export async function confirmGain(dev: GpuDevice, heuristic: () => Tensor, challenger: () => Tensor, reps: number, rounds = CONFIRM_ROUNDS): Promise<{ rounds: number; gain: number }> {
+  const gains: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    let h: number;
+    let c: number;
+    if (r % 2) {
+      c = await timeLaunches(dev, challenger, reps);
+      h = await timeLaunches(dev, heuristic, reps);
+    } else {
+      h = await timeLaunches(dev, heuristic, reps);
+      c = await timeLaunches(dev, challenger, reps);
+    }
+    gains.push(c > 0 ? h / c : 1);
+  }
+  gains.sort((x, y) => x - y);
+  return { rounds, gain: gains[Math.floor(gains.length / 2)] };
+}
+
+/**
+ * Median GPU time of one launch (timestamp-query), else wall clock over `reps` queued launches. `launch` records
+ * one kernel launch and returns its output, which is disposed.
+ */
+export async function timeLaunches(dev: GpuDevice, launch: () => Tensor, reps: number): Promise<number> {
+  launch().dispose(); // warm-up: pipeline compile, caches
   await dev.sync();
   if (dev.startProfiling(reps)) {
-    for (let i = 0; i < reps; i++) run(ops, variant).dispose();
+    for (let i = 0; i < reps; i++) launch().dispose();
     const ms = (await dev.stopProfiling()).map((x) => x.ms).sort((x, y) => x - y);
     return ms[Math.floor(ms.length / 2)];
   }
   // Wall clock over queued launches: one submit, one wait, so per-launch overhead is amortised.
   const t0 = performance.now();
-  for (let i = 0; i < reps; i++) run(ops, variant).dispose();
+  for (let i = 0; i < reps; i++) launch().dispose();
   await dev.sync();
   return (performance.now() - t0) / reps;
 }
@@ -222,12 +270,22 @@ export async function tuneMatmul(dev: GpuDevice, shapes: readonly MatmulTuneShap
     }
     const timedOk = candidates.filter((c) => c.ok && c.ms !== null).sort((x, y) => x.ms! - y.ms!);
     const heuristicMs = candidates.find((c) => c.variant === heuristic && c.ok)?.ms ?? null;
-    // Keep the heuristic's pick unless another is clearly faster: on a loaded machine a few percent is noise, and
-    // a choice flipped by noise is what "never slower than the heuristic" must not allow.
+    // Keep the heuristic's pick unless another is clearly faster, twice (the sweep, then alternating rounds): on a
+    // loaded machine a few percent is noise, and a choice flipped by noise is what "never slower than the heuristic"
+    // must not allow.
     const best = timedOk[0];
-    const winner = best && (heuristicMs === null || best.ms! * MIN_GAIN <= heuristicMs) ? best.variant : heuristic;
+    let winner = best && (heuristicMs === null || best.ms! * MIN_GAIN <= heuristicMs) ? best.variant : heuristic;
+    let confirmation: TunedEntry['confirmation'];
+    if (winner !== heuristic && heuristicMs !== null) {
+      // One quiet moment must not flip a choice: time the two again, alternating, and keep the candidate only if it
+      // still wins by MIN_GAIN in the median round.
+      confirmation = await confirmGain(dev, () => run(ops, heuristic), () => run(ops, winner), reps);
+      if (confirmation.gain < MIN_GAIN) winner = heuristic;
+      log(`  confirm ${best.variant} vs ${heuristic}: ${confirmation.gain.toFixed(2)}x over ${confirmation.rounds} rounds -> ${winner}`);
+    }
     const entry: TunedEntry = {
       winner,
+      ...(confirmation ? { confirmation } : {}),
       heuristic,
       kernelHash: hash,
       shape: shapeText(ops.prob),
