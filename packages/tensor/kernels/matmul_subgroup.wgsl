@@ -42,33 +42,7 @@ struct Params {
 @group(0) @binding(4) var<storage, read> res: array<T>;
 @group(0) @binding(5) var<storage, read_write> out: array<T>;
 
-// erf for f32 as x * P(x^2) / Q(x^2) on [-4, 4] (|error| < 1e-7 against float64 erf); the lane kernel's.
-fn erf_f32(x0: f32) -> f32 {
-  let x = clamp(x0, -4.0, 4.0);
-  let x2 = x * x;
-  var pn = -2.72614225801306e-10;
-  pn = pn * x2 + 2.77068142495902e-08;
-  pn = pn * x2 - 2.10102402082508e-06;
-  pn = pn * x2 - 5.69250639462346e-05;
-  pn = pn * x2 - 7.34990630326855e-04;
-  pn = pn * x2 - 2.95459980854025e-03;
-  pn = pn * x2 - 1.60960333262415e-02;
-  var qn = -1.45660718464996e-05;
-  qn = qn * x2 - 2.13374055278905e-04;
-  qn = qn * x2 - 1.68282697438203e-03;
-  qn = qn * x2 - 7.37332916720468e-03;
-  qn = qn * x2 - 1.42647390514189e-02;
-  return x * pn / qn;
-}
-
-fn activate(x: f32) -> f32 {
-  if (ACT == 1u) {
-    return 0.5 * x * (1.0 + erf_f32(x * 0.7071067811865476));
-  } else if (ACT == 2u) {
-    return x / (1.0 + exp(-1.702 * x));
-  }
-  return x;
-}
+// #include activation
 
 // a[i] / b[i] widened to vec4<f32>: the vec4 itself when the binding holds vec4<T>, a splat of the scalar
 // otherwise (then .x is the element), so both paths stay valid WGSL whichever alias is set.
