@@ -3,9 +3,10 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { l2Normalize } from '@clearclip/tensor';
-import type { CLIP, ClipTokenizer } from '@clearclip/vit';
+import { type CLIP, type ClipTokenizer, encodePrefixes, encodeSuffixes } from '@clearclip/vit';
 import { OPENAI_IMAGENET_TEMPLATES } from './templates.js';
 import { PhaseReporter, type ProgressCallback } from './progress.js';
+import { eotPosition, lengthBatches, planPrefixGroups } from './prompt-plan.js';
 
 export interface QueryOptions {
   templates?: readonly ((c: string) => string)[];
@@ -13,8 +14,14 @@ export interface QueryOptions {
   cacheDir?: string | null;
   /** Most prompts per text-tower batch (default 512; fewer when the binding limit requires). */
   batch?: number;
-  /** Called once per text-tower batch (for tests and progress). */
+  /** Called once per text-tower batch (for tests and progress): rows and tokens per row run in it. */
   onBatch?: (prompts: number, tokens: number) => void;
+  /**
+   * How prompts reach the text tower (default 'prefix'): 'prefix' runs each template's shared prefix once and only
+   * the class-dependent rest per class; 'length' batches whole prompts by token count; 'fifo' batches them in
+   * order (the earlier behaviour, for comparison). All three are exact up to the order of summation.
+   */
+  plan?: 'prefix' | 'length' | 'fifo';
   /** 'queries' progress events: classes done of those not cached, with prompts/s. */
   onProgress?: ProgressCallback;
 }
@@ -60,7 +67,6 @@ export function modelCacheId(clip: CLIP): string {
 export async function queryFeatures(clip: CLIP, tokenizer: ClipTokenizer, names: string[], opts: QueryOptions = {}): Promise<Float32Array> {
   const templates = opts.templates ?? OPENAI_IMAGENET_TEMPLATES;
   const E = clip.config.embedDim;
-  const ctx = clip.config.text.contextLength;
   const out = new Float32Array(names.length * E);
   const cacheDir = opts.cacheDir === undefined ? defaultCacheDir() : opts.cacheDir;
   const tplHash = createHash('sha256').update(templates.map((t) => t('{}')).join('\n')).digest('hex').slice(0, 16);
@@ -90,30 +96,17 @@ export async function queryFeatures(clip: CLIP, tokenizer: ClipTokenizer, names:
   const report = new PhaseReporter(opts.onProgress, 'queries', what, 'classes', todo.length).start();
   const tStart = performance.now();
 
-  const prompts = todo.flatMap((i) => templates.map((t) => t(names[i])));
-  const feats = new Float32Array(prompts.length * E);
-  const dev = clip.device;
-  for (let s = 0; s < prompts.length; ) {
-    // As many prompts as the binding limit allows at this chunk's token length (long class names need smaller batches).
-    let n = Math.min(opts.batch ?? 512, prompts.length - s);
-    for (;;) {
-      const chunk = prompts.slice(s, s + n);
-      const { ids, length } = trimTokenRows(tokenizer.tokenize(chunk, ctx), n, ctx, tokenizer.eotId);
-      const fit = clip.text.maxBatch(length, dev.maxTensorBytes);
-      if (n > fit) {
-        n = fit;
-        continue;
-      }
-      opts.onBatch?.(n, length);
-      const f = await dev.scopeAsync(async () => l2Normalize(clip.encodeText(ids, n)).read());
-      feats.set(f, s * E);
-      break;
-    }
-    s += n;
-    report.progress(Math.floor(s / templates.length), { rate: s / Math.max(1e-3, (performance.now() - tStart) / 1000) });
-  }
-  report.done({ rate: prompts.length / Math.max(1e-3, (performance.now() - tStart) / 1000) });
   const T = templates.length;
+  const feats = new Float32Array(todo.length * T * E);
+  let done = 0;
+  const step = (prompts: number) => {
+    done += prompts;
+    report.progress(Math.floor(done / T), { rate: done / Math.max(1e-3, (performance.now() - tStart) / 1000) });
+  };
+  const plan = opts.plan ?? 'prefix';
+  if (plan === 'prefix') await prefixFeatures(clip, tokenizer, todo.map((i) => names[i]), templates, feats, opts, step);
+  else await wholePromptFeatures(clip, tokenizer, todo.map((i) => names[i]), templates, feats, opts, plan === 'length', step);
+  report.done({ rate: (todo.length * T) / Math.max(1e-3, (performance.now() - tStart) / 1000) });
   for (let k = 0; k < todo.length; k++) {
     const mean = new Float64Array(E);
     for (let t = 0; t < T; t++) for (let e = 0; e < E; e++) mean[e] += feats[(k * T + t) * E + e];
@@ -127,4 +120,86 @@ export async function queryFeatures(clip: CLIP, tokenizer: ClipTokenizer, names:
     }
   }
   return out;
+}
+
+type Templates = readonly ((c: string) => string)[];
+
+/** L2-normalised features of whole prompts into feats[(class * T + template) * E]. */
+async function wholePromptFeatures(
+  clip: CLIP,
+  tokenizer: ClipTokenizer,
+  names: string[],
+  templates: Templates,
+  feats: Float32Array,
+  opts: QueryOptions,
+  byLength: boolean,
+  step: (prompts: number) => void,
+): Promise<void> {
+  const E = clip.config.embedDim;
+  const ctx = clip.config.text.contextLength;
+  const dev = clip.device;
+  const prompts = names.flatMap((n) => templates.map((t) => t(n)));
+  const all = tokenizer.tokenize(prompts, ctx);
+  // Prompt order: by token length, so that a batch is cut to (almost) its own rows' length; or as given.
+  const lengths = prompts.map((_, p) => eotPosition(all, p, ctx, tokenizer.eotId) + 1);
+  const order = byLength ? lengthBatches(lengths).flatMap((b) => b.prompts) : prompts.map((_, p) => p);
+  for (let s = 0; s < order.length; ) {
+    // As many prompts as the binding limit allows at this chunk's token length (long class names need smaller batches).
+    let n = Math.min(opts.batch ?? 512, order.length - s);
+    for (;;) {
+      const chunk = order.slice(s, s + n);
+      const rows = new Int32Array(n * ctx);
+      chunk.forEach((p, r) => rows.set(all.subarray(p * ctx, (p + 1) * ctx), r * ctx));
+      const { ids, length } = trimTokenRows(rows, n, ctx, tokenizer.eotId);
+      const fit = clip.text.maxBatch(length, dev.maxTensorBytes);
+      if (n > fit) {
+        n = fit;
+        continue;
+      }
+      opts.onBatch?.(n, length);
+      const f = await dev.scopeAsync(async () => l2Normalize(clip.encodeText(ids, n)).read());
+      chunk.forEach((p, r) => feats.set(f.subarray(r * E, (r + 1) * E), p * E));
+      break;
+    }
+    s += n;
+    step(n);
+  }
+}
+
+/**
+ * The same features by prefix groups (see prompt-plan.ts): per group of templates with equal-length prefixes, the
+ * prefixes run once, then each bucket of classes runs its remaining tokens against the cached keys and values.
+ */
+async function prefixFeatures(
+  clip: CLIP,
+  tokenizer: ClipTokenizer,
+  names: string[],
+  templates: Templates,
+  feats: Float32Array,
+  opts: QueryOptions,
+  step: (prompts: number) => void,
+): Promise<void> {
+  const E = clip.config.embedDim;
+  const ctx = clip.config.text.contextLength;
+  const dev = clip.device;
+  const T = templates.length;
+  const rows = templates.map((t) => tokenizer.tokenize(names.map((n) => t(n)), ctx));
+  const maxRows = (tokens: number) => Math.min(opts.batch ?? 512, clip.text.maxBatch(tokens, dev.maxTensorBytes));
+  for (const group of planPrefixGroups(rows, names.length, ctx, tokenizer.eotId, maxRows)) {
+    const G = group.templates.length;
+    const prefix = encodePrefixes(clip.text, group.prefixIds, G);
+    try {
+      for (const b of group.buckets) {
+        const C = b.classes.length;
+        opts.onBatch?.(G * C, b.S);
+        const f = await dev.scopeAsync(async () => l2Normalize(encodeSuffixes(clip.text, prefix, b.ids, C)).read());
+        group.templates.forEach((t, g) =>
+          b.classes.forEach((c, k) => feats.set(f.subarray((g * C + k) * E, (g * C + k + 1) * E), (c * T + t) * E)),
+        );
+        step(G * C);
+      }
+    } finally {
+      prefix.dispose();
+    }
+  }
 }

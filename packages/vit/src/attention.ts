@@ -49,9 +49,13 @@ export function applyAttention(weights: Tensor, v: HeadView, d: HeadDims, out: H
   });
 }
 
-/** The additive causal mask of the text tower: 0 on and below the diagonal, -inf above. */
-export function causalMask(dev: Tensor['device'], tokens: number, dtype: Tensor['dtype']): Tensor {
-  const m = new Float32Array(tokens * tokens);
-  for (let i = 0; i < tokens; i++) for (let j = i + 1; j < tokens; j++) m[i * tokens + j] = -Infinity;
-  return dev.tensor(m, [tokens, tokens], dtype, 'causal_mask');
+/**
+ * The additive causal mask of the text tower: 0 on and below the diagonal, -inf above. With `prefix` cached tokens
+ * before the `tokens` queries it is [tokens, prefix + tokens] and every query sees the whole prefix.
+ */
+export function causalMask(dev: Tensor['device'], tokens: number, dtype: Tensor['dtype'], prefix = 0): Tensor {
+  const K = prefix + tokens;
+  const m = new Float32Array(tokens * K);
+  for (let i = 0; i < tokens; i++) for (let j = prefix + i + 1; j < K; j++) m[i * K + j] = -Infinity;
+  return dev.tensor(m, [tokens, K], dtype, 'causal_mask');
 }

@@ -3,7 +3,8 @@ export { expectedTensors, checkTensorSet, RUNTIME_FORMAT } from './checkpoint.js
 export { type HeadView, type HeadDims, attentionWeights, applyAttention, causalMask } from './attention.js';
 export { type BlockWeights, type TransformerBlock, ResidualAttentionBlock, blockWeights } from './block.js';
 export { VisionTransformer, type VisionForwardOptions } from './vision.js';
-export { TextTransformer } from './text.js';
+export { TextTransformer, eotRows } from './text.js';
+export { type PrefixCache, encodePrefixes, encodeSuffixes } from './text-prefix.js';
 export { type LoadedWeights, loadClipWeights } from './weights.js';
 export { CLIP } from './clip.js';
 export { ClipTokenizer, cleanText, fixText, htmlUnescape } from './tokenizer/index.js';
