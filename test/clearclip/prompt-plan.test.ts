@@ -25,18 +25,24 @@ t.test('planPrefixGroups: shared prefix per template, suffixes keep their end-of
   const t1 = Int32Array.from([row(1, 20, 12, EOT), row(1, 21, 22, 12, EOT), row(1, 23, 12, EOT)].flat());
   // Template 2: every class starts with the same token 30: it joins the prefix.
   const t2 = Int32Array.from([row(1, 10, 30, 20, EOT), row(1, 10, 30, 21, 22, EOT), row(1, 10, 30, 23, EOT)].flat());
-  const groups = planPrefixGroups([t0, t1, t2], 3, ctx, EOT);
+  const pre = (...v: number[]) => Int32Array.from(v);
+  const { groups, whole } = planPrefixGroups([t0, t1, t2], [pre(1, 10, 11), pre(1), pre(1, 10, 30)], 3, ctx, EOT);
+  t.same(whole, [], 'every row starts with its template prefix');
   t.same(groups.map((g) => [g.P, g.templates]), [[1, [1]], [3, [0, 2]]]);
   const g3 = groups[1];
   t.same(Array.from(g3.prefixIds), [1, 10, 11, 1, 10, 30]);
   t.same(g3.buckets.map((b) => [b.S, b.classes]), [[2, [0, 2]], [3, [1]]]);
   t.same(Array.from(g3.buckets[0].ids), [20, EOT, 23, EOT, 20, EOT, 23, EOT], '[G, C, S] template-major');
-  // One class: the whole row before end-of-text is prefix, the suffix is the end-of-text token alone.
-  const one = planPrefixGroups([t0.subarray(0, ctx)], 1, ctx, EOT);
-  t.same([one[0].P, one[0].buckets[0].S, Array.from(one[0].buckets[0].ids)], [4, 1, [EOT]]);
+  // A row that does not start with its template's prefix runs whole, for that template only.
+  const odd = planPrefixGroups([t0, t2], [pre(1, 10, 11), pre(1, 10, 11)], 3, ctx, EOT);
+  t.same(odd.whole, [[1, 0], [1, 1], [1, 2]], 'template 1 does not match its prefix: whole prompts');
+  t.same(odd.groups.map((g) => [g.P, g.templates, g.buckets.flatMap((b) => b.classes)]), [[3, [0], [0, 2, 1]]]);
+  // The prefix may take all but the end-of-text token.
+  const one = planPrefixGroups([t0.subarray(0, ctx)], [pre(1, 10, 11, 20)], 1, ctx, EOT);
+  t.same([one.groups[0].P, one.groups[0].buckets[0].S, Array.from(one.groups[0].buckets[0].ids)], [4, 1, [EOT]]);
   // Row limits split a bucket's classes.
-  const capped = planPrefixGroups([t0, t2], 3, ctx, EOT, () => 2);
-  t.same(capped[0].buckets.map((b) => b.classes), [[0], [2], [1]], 'two templates x one class per call');
+  const capped = planPrefixGroups([t0, t2], [pre(1, 10, 11), pre(1, 10, 30)], 3, ctx, EOT, () => 2);
+  t.same(capped.groups[0].buckets.map((b) => b.classes), [[0], [2], [1]], 'two templates x one class per call');
 });
 
 function worst(a: Float32Array, b: Float32Array): { maxAbs: number; at: number; differ: number; maxRef: number } {
@@ -86,6 +92,12 @@ for (const dtype of ['f32', 'f16'] as const) {
     t.equal(sizes.reduce((n, [r]) => n + r, 0), names.length * templates.length, 'every prompt runs once');
     const meanS = sizes.reduce((n, [r, s]) => n + r * s, 0) / (names.length * templates.length);
     t.comment(`prefix plan: ${sizes.length} suffix batches, ${meanS.toFixed(2)} tokens per prompt run per class`);
+    // A class's features do not depend on the other classes asked for with it (the cache stores them per class).
+    const E = clip.config.embedDim;
+    const alone = await queryFeatures(clip, tok, ['potted plant'], { cacheDir: null, plan: 'prefix' });
+    const inSet = prefix.subarray(E, 2 * E);
+    w = worst(alone, inSet);
+    t.equal(w.differ, 0, `alone vs in a set of ${names.length}: ${w.differ} of ${E} differ (max |diff| ${w.maxAbs})`);
     w = worst(prefix, fifo);
     const tol = tolerances(dtype).queries * w.maxRef;
     t.ok(w.maxAbs <= tol, `prefix cache: max |diff| ${w.maxAbs.toExponential(2)} at ${w.at} (fifo ${fifo[w.at]}, prefix ${prefix[w.at]}) <= ${tol.toExponential(2)}`);

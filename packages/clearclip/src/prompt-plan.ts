@@ -42,40 +42,59 @@ export interface PrefixGroup {
 }
 
 /**
- * rows[t]: the tokenized prompts of template t for every class ([classes, context] ids). A template's prefix is the
- * longest run of leading tokens that every class's row shares, stopping before the earliest end-of-text token, so
- * that each row keeps at least its end-of-text token to pool.
+ * A template's prefix length: the tokens its rows share whatever the class, found as the common start of two probe
+ * rows whose class names differ in their first token. It depends on the template alone, so that a class's features
+ * do not depend on which other classes are asked for at the same time (the disk cache stores them per class).
+ */
+export function templatePrefix(probeA: Int32Array, probeB: Int32Array, context: number, eot: number): Int32Array {
+  const end = Math.min(eotPosition(probeA, 0, context, eot), eotPosition(probeB, 0, context, eot));
+  let P = 0;
+  while (P < end && probeA[P] === probeB[P]) P++;
+  return probeA.slice(0, P);
+}
+
+/**
+ * rows[t]: the tokenized prompts of template t for every class ([classes, context] ids); prefixes[t] its prefix
+ * tokens from templatePrefix. A row that does not start with its template's prefix, or has no token after it but its
+ * end-of-text, is left to the whole-prompt path (`whole`, as [template, class] pairs).
  */
 export function planPrefixGroups(
   rows: readonly Int32Array[],
+  prefixes: readonly Int32Array[],
   classes: number,
   context: number,
   eot: number,
   /** Most rows one text-tower call may take at a total token count (binding limits); buckets are split to fit. */
   maxRows: (tokens: number) => number = () => Infinity,
-): PrefixGroup[] {
-  const plans = rows.map((ids) => {
+): { groups: PrefixGroup[]; whole: [number, number][] } {
+  const whole: [number, number][] = [];
+  const plans = rows.map((ids, t) => {
+    const pre = prefixes[t];
+    const P = pre.length;
     const ends = Array.from({ length: classes }, (_, c) => eotPosition(ids, c, context, eot));
-    let P = Math.min(...ends);
-    for (let l = 0; l < P; l++) {
-      const v = ids[l];
-      let same = true;
-      for (let c = 1; c < classes && same; c++) same = ids[c * context + l] === v;
-      if (!same) P = l;
-    }
-    return { P, ends };
+    const fits = ends.map((e, c) => {
+      let ok = P >= 1 && e >= P;
+      for (let l = 0; l < P && ok; l++) ok = ids[c * context + l] === pre[l];
+      return ok;
+    });
+    fits.forEach((ok, c) => ok || whole.push([t, c]));
+    return { P, ends, fits };
   });
   const groups = new Map<number, number[]>();
-  plans.forEach((p, t) => groups.set(p.P, [...(groups.get(p.P) ?? []), t]));
+  plans.forEach((p, t) => p.fits.some(Boolean) && groups.set(p.P, [...(groups.get(p.P) ?? []), t]));
   const out: PrefixGroup[] = [];
   for (const [P, templates] of [...groups].sort((a, b) => a[0] - b[0])) {
     const G = templates.length;
     const prefixIds = new Int32Array(G * P);
     templates.forEach((t, g) => prefixIds.set(rows[t].subarray(0, P), g * P));
     // Bucket classes by their longest suffix in this group: a class name's token count rarely depends on the template.
-    const need = Array.from({ length: classes }, (_, c) => Math.max(...templates.map((t) => plans[t].ends[c] - P + 1)));
+    // Classes whose rows fit in every template of the group (the rest went to `whole` for the templates they miss).
+    const cand = Array.from({ length: classes }, (_, c) => c).filter((c) => templates.every((t) => plans[t].fits[c]));
+    for (const t of templates) plans[t].fits.forEach((ok, c) => ok && !cand.includes(c) && whole.push([t, c]));
+    const need = cand.map((c) => Math.max(...templates.map((t) => plans[t].ends[c] - P + 1)));
     const buckets: SuffixBucket[] = [];
-    for (const { length: S, prompts: all } of lengthBatches(need)) {
+    for (const { length: S, prompts: idx } of lengthBatches(need)) {
+      const all = idx.map((i) => cand[i]);
       const per = Math.max(1, Math.floor(maxRows(P + S) / G));
       for (let first = 0; first < all.length; first += per) {
         const cls = all.slice(first, first + per);
@@ -91,5 +110,5 @@ export function planPrefixGroups(
     }
     out.push({ P, templates, prefixIds, buckets });
   }
-  return out;
+  return { groups: out, whole };
 }

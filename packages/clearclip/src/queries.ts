@@ -6,7 +6,7 @@ import { l2Normalize } from '@clearclip/tensor';
 import { type CLIP, type ClipTokenizer, encodePrefixes, encodeSuffixes } from '@clearclip/vit';
 import { OPENAI_IMAGENET_TEMPLATES } from './templates.js';
 import { PhaseReporter, type ProgressCallback } from './progress.js';
-import { eotPosition, lengthBatches, planPrefixGroups } from './prompt-plan.js';
+import { eotPosition, lengthBatches, planPrefixGroups, templatePrefix } from './prompt-plan.js';
 
 export interface QueryOptions {
   templates?: readonly ((c: string) => string)[];
@@ -105,7 +105,10 @@ export async function queryFeatures(clip: CLIP, tokenizer: ClipTokenizer, names:
   };
   const plan = opts.plan ?? 'prefix';
   if (plan === 'prefix') await prefixFeatures(clip, tokenizer, todo.map((i) => names[i]), templates, feats, opts, step);
-  else await wholePromptFeatures(clip, tokenizer, todo.map((i) => names[i]), templates, feats, opts, plan === 'length', step);
+  else {
+    const prompts = todo.flatMap((i) => templates.map((t) => t(names[i])));
+    await wholePromptFeatures(clip, tokenizer, prompts, prompts.map((_, p) => p), feats, opts, plan === 'length', step);
+  }
   report.done({ rate: (todo.length * T) / Math.max(1e-3, (performance.now() - tStart) / 1000) });
   for (let k = 0; k < todo.length; k++) {
     const mean = new Float64Array(E);
@@ -124,12 +127,12 @@ export async function queryFeatures(clip: CLIP, tokenizer: ClipTokenizer, names:
 
 type Templates = readonly ((c: string) => string)[];
 
-/** L2-normalised features of whole prompts into feats[(class * T + template) * E]. */
+/** L2-normalised features of whole prompts, prompt p's into feats[slots[p] * E]. */
 async function wholePromptFeatures(
   clip: CLIP,
   tokenizer: ClipTokenizer,
-  names: string[],
-  templates: Templates,
+  prompts: string[],
+  slots: readonly number[],
   feats: Float32Array,
   opts: QueryOptions,
   byLength: boolean,
@@ -138,7 +141,6 @@ async function wholePromptFeatures(
   const E = clip.config.embedDim;
   const ctx = clip.config.text.contextLength;
   const dev = clip.device;
-  const prompts = names.flatMap((n) => templates.map((t) => t(n)));
   const all = tokenizer.tokenize(prompts, ctx);
   // Prompt order: by token length, so that a batch is cut to (almost) its own rows' length; or as given.
   const lengths = prompts.map((_, p) => eotPosition(all, p, ctx, tokenizer.eotId) + 1);
@@ -158,7 +160,7 @@ async function wholePromptFeatures(
       }
       opts.onBatch?.(n, length);
       const f = await dev.scopeAsync(async () => l2Normalize(clip.encodeText(ids, n)).read());
-      chunk.forEach((p, r) => feats.set(f.subarray(r * E, (r + 1) * E), p * E));
+      chunk.forEach((p, r) => feats.set(f.subarray(r * E, (r + 1) * E), slots[p] * E));
       break;
     }
     s += n;
@@ -184,8 +186,15 @@ async function prefixFeatures(
   const dev = clip.device;
   const T = templates.length;
   const rows = templates.map((t) => tokenizer.tokenize(names.map((n) => t(n)), ctx));
+  // Probe names whose first tokens differ mark where each template's class name starts.
+  const prefixes = templates.map((t) => templatePrefix(tokenizer.tokenize([t('a')], ctx), tokenizer.tokenize([t('b')], ctx), ctx, tokenizer.eotId));
   const maxRows = (tokens: number) => Math.min(opts.batch ?? 512, clip.text.maxBatch(tokens, dev.maxTensorBytes));
-  for (const group of planPrefixGroups(rows, names.length, ctx, tokenizer.eotId, maxRows)) {
+  const { groups, whole } = planPrefixGroups(rows, prefixes, names.length, ctx, tokenizer.eotId, maxRows);
+  if (whole.length) {
+    const prompts = whole.map(([t, c]) => templates[t](names[c]));
+    await wholePromptFeatures(clip, tokenizer, prompts, whole.map(([t, c]) => c * T + t), feats, opts, true, step);
+  }
+  for (const group of groups) {
     const G = group.templates.length;
     const prefix = encodePrefixes(clip.text, group.prefixIds, G);
     try {
