@@ -1,5 +1,6 @@
 /**
  * npm run bench [-- --quick] [--json FILE] [--reps N] [--warmup N] [--filter TEXT] [--no-peer] [--wall] [--verify]
+ * npm run bench -- --model [--reps N] [--warmup N] [--no-peer] [--json FILE]   (whole forwards: see model.ts)
  *
  * Times each kernel at ViT-B/16's shapes on our WebGPU device and, in the same process and on the same adapter,
  * the same op in TensorFlow.js's WebGPU backend; prints ours, GFLOP/s or GB/s, the peer and ratio = peer / ours.
@@ -9,6 +10,8 @@ import { GpuDevice } from '@clearclip/tensor';
 import { vitB16Cases } from './cases.js';
 import { createTfjsPeer, type Peer } from './peer-tfjs.js';
 import { runCase, type BenchRow } from './runner.js';
+import { modelBench, printModelRow } from './model.js';
+import path from 'node:path';
 
 interface Args {
   quick: boolean;
@@ -19,10 +22,11 @@ interface Args {
   peer: boolean;
   wall: boolean;
   verify: boolean;
+  model: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { quick: false, json: null, reps: 0, warmup: 1, filter: null, peer: true, wall: false, verify: false };
+  const a: Args = { quick: false, json: null, reps: 0, warmup: 1, filter: null, peer: true, wall: false, verify: false, model: false };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const val = () => {
@@ -38,12 +42,14 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--no-peer') a.peer = false;
     else if (k === '--wall') a.wall = true;
     else if (k === '--verify') a.verify = true;
+    else if (k === '--model') a.model = true;
     else if (k === '--help' || k === '-h') {
       console.log('npm run bench -- [--quick] [--json FILE] [--reps N] [--warmup N] [--filter TEXT] [--no-peer] [--wall] [--verify]');
+      console.log('npm run bench -- --model [--reps N] [--warmup N] [--no-peer] [--json FILE]');
       process.exit(0);
     } else throw new Error(`bench: unknown argument ${k}`);
   }
-  if (!a.reps) a.reps = a.quick ? 3 : 5;
+  if (!a.reps) a.reps = a.model ? 1 : a.quick ? 3 : 5;
   return a;
 }
 
@@ -82,6 +88,24 @@ async function main(): Promise<void> {
     const info = (peer.tf.backend() as unknown as { adapterInfo?: { vendor?: string; architecture?: string; description?: string } }).adapterInfo;
     const what = info ? [info.vendor, info.architecture, info.description].filter(Boolean).join(' / ') : 'adapter info not exposed';
     console.log(`peer:    ${peer.name} on ${what}`);
+  }
+  console.log('');
+  if (args.model) {
+    const here = path.dirname(new URL(import.meta.url).pathname);
+    const { cpus, loadavg } = await import('node:os');
+    console.log(`model: random CLIP ViT-B/16 (f32); ours and peer by wall clock to the output read back, median of ${args.reps} after ${args.warmup} warm-up`);
+    console.log(`host: ${cpus().length} CPUs, load average at start ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+    const rows = await modelBench(
+      dev,
+      peer,
+      { reps: args.reps, warmup: args.warmup, vocab: path.resolve(here, '../../../shared/vocab/bpe_simple_vocab_16e6.txt.gz'), demo: path.resolve(here, '../../assets/demo.png') },
+      printModelRow,
+    );
+    console.log(`load average at end ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+    if (args.json) writeFileSync(args.json, JSON.stringify(rows, null, 2) + '\n');
+    peer?.dispose();
+    dev.destroy();
+    return;
   }
   console.log(
     `timing:  ours by ${wallOnly ? 'wall clock over many dispatches per submit' : 'timestamp-query, per dispatch'} (median of ${args.reps} after ${args.warmup} warm-up); ` +
