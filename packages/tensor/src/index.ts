@@ -12,6 +12,7 @@ export { add, mul, scale } from './ops/elementwise.js';
 export { gatherRows } from './ops/gather.js';
 export { matmul, matmulStrided, setMatmulTile, type MatmulTile, type Activation, type MatmulOptions, type MatmulView, type StridedMatmul } from './ops/matmul.js';
 export { softmax } from './ops/softmax.js';
+export { attention, type AttentionView, type FusedAttention } from './ops/attention.js';
 export { layerNorm } from './ops/layernorm.js';
 export { l2Normalize } from './ops/l2normalize.js';
 export { argmax, max } from './ops/max.js';

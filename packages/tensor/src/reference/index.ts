@@ -11,3 +11,4 @@ export * from './permute.js';
 export * from './concat.js';
 export * from './pad2d.js';
 export * from './resize.js';
+export * from './attention.js';
