@@ -20,15 +20,11 @@ const VISION = { width: 768, heads: 12, patch: 16, grid: 14 };
 const TEXT = { width: 512, heads: 8 };
 
 export function tfjsClip(tf: Tf, w: HostWeights, layers = 12): PeerModel {
-  const vars = new Map<string, TF.Tensor>();
+  // Every weight uploaded now (the caller may drop the host copies after this returns).
+  const vars = new Map<string, TF.Tensor>([...w].map(([name, h]) => [name, tf.tensor(h.data, h.shape)]));
   const get = (name: string): TF.Tensor => {
-    let t = vars.get(name);
-    if (!t) {
-      const h = w.get(name);
-      if (!h) throw new Error(`peer: no weight ${name}`);
-      t = tf.tensor(h.data, h.shape);
-      vars.set(name, t);
-    }
+    const t = vars.get(name);
+    if (!t) throw new Error(`peer: no weight ${name}`);
     return t;
   };
   const posCache = new Map<number, TF.Tensor>();
