@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { GpuDevice, Tensor } from '@clearclip/tensor';
-import { CLIP, ClipTokenizer } from '@clearclip/vit';
+import { CLIP, ClipTokenizer, fusedAttentionEnabled, useFusedAttention } from '@clearclip/vit';
 import { ClearCLIP, DecomposedBlock, OPENAI_IMAGENET_TEMPLATES, PRESETS, trimTokenRows } from 'clearclip';
 import type * as TF from '@tensorflow/tfjs-core';
 import { randomData } from './cases.js';
@@ -85,12 +85,22 @@ export async function modelBench(dev: GpuDevice, peer: Peer | null, a: ModelArgs
     host.clear();
     const lastBlock = new DecomposedBlock(clip.visual.blocks.at(-1)!, PRESETS.clearclip);
 
+    // Each forward with both attention paths (matmul -> softmax -> matmul, and the fused kernel), then the peer.
     const add = async (forward: string, ours: () => Promise<unknown>, theirs: (() => TF.Tensor) | null) => {
-      const o = await timeOurs(dev, ours, a);
+      const was = fusedAttentionEnabled();
+      const paths: [boolean, string][] = [[false, ''], [true, ' [fused attn]']];
+      const mine: Omit<ModelRow, 'peerMs' | 'ratio'>[] = [];
+      for (const [on, tag] of paths) {
+        useFusedAttention(on);
+        mine.push({ kind: 'model', forward: forward + tag, ...(await timeOurs(dev, ours, a)) });
+      }
+      useFusedAttention(was);
       const peerMs = peer && theirs ? await timePeer(peer.tf, theirs, a) : null;
-      const row: ModelRow = { kind: 'model', forward, ...o, peerMs, ratio: peerMs === null ? null : peerMs / o.ms };
-      rows.push(row);
-      onRow(row);
+      for (const m of mine) {
+        const row: ModelRow = { ...m, peerMs, ratio: peerMs === null ? null : peerMs / m.ms };
+        rows.push(row);
+        onRow(row);
+      }
     };
 
     for (const [S, dense] of [[224, false], [448, false], [448, true]] as const) {

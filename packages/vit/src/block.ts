@@ -1,5 +1,5 @@
-import { type Tensor, type Activation, gatherRows, layerNorm, matmul, permute } from '@clearclip/tensor';
-import { type HeadDims, applyAttention, attentionWeights } from './attention.js';
+import { type Tensor, type Activation, attention, gatherRows, layerNorm, matmul, permute } from '@clearclip/tensor';
+import { type HeadDims, applyAttention, attentionWeights, fusedAttentionEnabled, isCausalMask } from './attention.js';
 
 /** One pre-norm transformer block's parameters, Linear weights in [in, out] layout. */
 export interface BlockWeights {
@@ -68,6 +68,11 @@ export class ResidualAttentionBlock implements TransformerBlock {
     return x.device.scope(() => {
       const [B, L, W] = x.shape;
       const qkv = this.qkv(x);
+      if (fusedAttentionEnabled() && (!mask || (isCausalMask(mask) && mask.shape[0] === mask.shape[1]))) {
+        // One launch reading q, k, v in place from [B, L, 3W] and writing [B, L, W]: no permutes, no scores.
+        const view = (offset: number) => ({ tensor: qkv, offset, itemStride: L * 3 * W, headStride: W / this.heads, rowStride: 3 * W });
+        return attention({ items: B, heads: this.heads, L, headDim: W / this.heads, q: view(0), k: view(W), v: view(2 * W), causal: !!mask });
+      }
       return B === 1 ? this.attendOne(qkv, L, W, mask) : this.attendBatch(qkv, B, L, W, mask);
     });
   }

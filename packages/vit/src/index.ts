@@ -1,6 +1,6 @@
 export { type ClipConfig, type VisionConfig, type TextConfig, parseOpenClipConfig } from './config.js';
 export { expectedTensors, checkTensorSet, RUNTIME_FORMAT } from './checkpoint.js';
-export { type HeadView, type HeadDims, attentionWeights, applyAttention, causalMask } from './attention.js';
+export { type HeadView, type HeadDims, attentionWeights, applyAttention, causalMask, useFusedAttention, fusedAttentionEnabled } from './attention.js';
 export { type BlockWeights, type TransformerBlock, ResidualAttentionBlock, blockWeights } from './block.js';
 export { VisionTransformer, type VisionForwardOptions } from './vision.js';
 export { TextTransformer, eotRows } from './text.js';
