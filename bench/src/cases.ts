@@ -8,7 +8,15 @@ import { reference, type FloatDType, type GpuDevice, type Tensor } from '@clearc
 import type * as TF from '@tensorflow/tfjs-core';
 import type { Tf } from './peer-tfjs.js';
 
+/** Matmul cases run this variant when set (the bench's lane / heuristic / tuned columns); null: the op's choice. */
+let benchMatmulVariant: string | null = null;
+export function setBenchMatmulVariant(name: string | null): void {
+  benchMatmulVariant = name;
+}
+
 export interface Prepared {
+  /** The kernel variant the op launches now, where the op has several. */
+  variant?: () => string;
   /** Record our op once; returns its output. */
   run(): Tensor;
   /** The same op in the peer, when it has one; `label` says how (e.g. "composed" when it takes several ops). */
@@ -28,6 +36,8 @@ export interface BenchCase {
   bytes?: number;
   /** Part of the --quick set. */
   quick?: boolean;
+  /** Matmul cases: the shape, for the tuner. */
+  matmul?: tensor.MatmulTuneShape;
   prepare(dev: GpuDevice, seed: number): Prepared;
 }
 
@@ -51,6 +61,12 @@ export function available(op: string): boolean {
   return typeof (tensor as Record<string, unknown>)[op] === 'function';
 }
 
+/** The op's view of a bench matmul (dense operands, as tensor.matmul lays them out). */
+export function matmulProblem(o: { batch?: number[]; M: number; K: number; N: number; transposeB?: boolean; dtype?: FloatDType }): tensor.MatmulProblem {
+  const tb = !!o.transposeB;
+  return { dtype: o.dtype ?? 'f32', batch: prod(o.batch ?? []), M: o.M, N: o.N, K: o.K, transposed: tb, vecA: o.K % 4 === 0, vecB: !tb && o.N % 4 === 0 };
+}
+
 /** a: [...batch, M, K] @ b: [K, N] (weights) or [...batch, K, N] / [...batch, N, K] (attention). */
 export function matmulCase(o: { batch?: number[]; M: number; K: number; N: number; transposeB?: boolean; batchedB?: boolean; dtype?: FloatDType; quick?: boolean; name?: string }): BenchCase {
   const batch = o.batch ?? [];
@@ -60,6 +76,7 @@ export function matmulCase(o: { batch?: number[]; M: number; K: number; N: numbe
   const bstr = batch.length ? `${batch.join('x')} x ` : '';
   return {
     kernel: 'matmul',
+    matmul: { batch: nb, M: o.M, N: o.N, K: o.K, transposed: !!o.transposeB, batchedB: !!o.batchedB, dtype },
     shape: o.name ?? `${bstr}${o.M}x${o.K} @ ${o.transposeB ? '(' : ''}${bShape.slice(-2).join('x')}${o.transposeB ? ')^T' : ''}`,
     dtype,
     flops: 2 * nb * o.M * o.K * o.N,
@@ -70,7 +87,8 @@ export function matmulCase(o: { batch?: number[]; M: number; K: number; N: numbe
       const ta = dev.keep(dev.tensor(a, [...batch, o.M, o.K], dtype));
       const tb = dev.keep(dev.tensor(b, bShape, dtype));
       return {
-        run: () => tensor.matmul(ta, tb, { transposeB: o.transposeB }),
+        run: () => tensor.matmul(ta, tb, { transposeB: o.transposeB, variant: benchMatmulVariant ?? undefined }),
+        variant: () => benchMatmulVariant ?? tensor.selectMatmulVariant(dev, matmulProblem(o)).name,
         peer: (tf) => {
           const pa = tf.tensor(a, [...batch, o.M, o.K]);
           const pb = tf.tensor(b, bShape);
@@ -188,6 +206,10 @@ export function vitB16Cases(): BenchCase[] {
     cases.push(matmulCase({ batch: [HEADS], M: L, K: DH, N: L, transposeB: true, batchedB: true, quick, name: `QK^T ${HEADS}x${L}x${DH} @ (${HEADS}x${L}x${DH})^T` }));
     cases.push(matmulCase({ batch: [HEADS], M: L, K: L, N: DH, batchedB: true, name: `PV ${HEADS}x${L}x${L} @ ${HEADS}x${L}x${DH}` }));
   }
+  // f16 storage (f32 accumulation): the quick set has the 197-token projection and scores, so that a quick run on
+  // an adapter with shader-f16 (lavapipe) times the f16 tiled and subgroup paths too.
+  cases.push(matmulCase({ M: 197, K: D, N: D, dtype: 'f16', quick: true, name: `proj 197x${D} @ ${D}x${D}` }));
+  cases.push(matmulCase({ batch: [HEADS], M: 197, K: DH, N: 197, transposeB: true, batchedB: true, dtype: 'f16', quick: true, name: `QK^T ${HEADS}x197x${DH} @ (${HEADS}x197x${DH})^T` }));
   cases.push(matmulCase({ M: 785, K: D, N: 4 * D, dtype: 'f16', name: `fc1 785x${D} @ ${D}x${4 * D}` }));
   cases.push(matmulCase({ batch: [HEADS], M: 785, K: DH, N: 785, transposeB: true, batchedB: true, dtype: 'f16', name: `QK^T ${HEADS}x785x${DH} @ (${HEADS}x785x${DH})^T` }));
   if (available('softmax')) {

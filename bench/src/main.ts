@@ -6,12 +6,14 @@
  * the same op in TensorFlow.js's WebGPU backend; prints ours, GFLOP/s or GB/s, the peer and ratio = peer / ours.
  */
 import { writeFileSync } from 'node:fs';
-import { GpuDevice } from '@clearclip/tensor';
+import { loadavg as osLoad } from 'node:os';
+import { GpuDevice, adapterFingerprint } from '@clearclip/tensor';
 import { vitB16Cases } from './cases.js';
 import { createTfjsPeer, type Peer } from './peer-tfjs.js';
 import { runCase, type BenchRow } from './runner.js';
 import { modelBench, printModelRow } from './model.js';
 import path from 'node:path';
+import { matmulVariantTable, variantTableHeader } from './matmul-table.js';
 
 interface Args {
   quick: boolean;
@@ -22,11 +24,14 @@ interface Args {
   peer: boolean;
   wall: boolean;
   verify: boolean;
+  variants: boolean;
+  rounds: number;
+  tuneBudget: number;
   model: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { quick: false, json: null, reps: 0, warmup: 1, filter: null, peer: true, wall: false, verify: false, model: false };
+  const a: Args = { quick: false, json: null, reps: 0, warmup: 1, filter: null, peer: true, wall: false, verify: false, variants: true, rounds: 3, tuneBudget: 600, model: false };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const val = () => {
@@ -43,15 +48,24 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--wall') a.wall = true;
     else if (k === '--verify') a.verify = true;
     else if (k === '--model') a.model = true;
+    else if (k === '--no-variants') a.variants = false;
+    else if (k === '--rounds') a.rounds = Number(val());
+    else if (k === '--tune-budget') a.tuneBudget = Number(val());
     else if (k === '--help' || k === '-h') {
-      console.log('npm run bench -- [--quick] [--json FILE] [--reps N] [--warmup N] [--filter TEXT] [--no-peer] [--wall] [--verify]');
-      console.log('npm run bench -- --model [--reps N] [--warmup N] [--no-peer] [--json FILE]');
+      console.log('npm run bench -- [--quick] [--json FILE] [--reps N] [--warmup N] [--filter TEXT] [--no-peer] [--wall] [--verify]\n' +
+          '                 [--no-variants] [--rounds N] [--tune-budget SECONDS]\n' +
+          'Matmul rows show, alternating in one run, the heuristic pick (CLEARCLIP_TUNE=off), the tuned pick (tuned now\n' +
+          'or read from $CLEARCLIP_CACHE/tune), the lane kernel, the tiled kernel (the hardware default tile), the\n' +
+          'subgroup kernel (where the device has subgroups) and tfjs; --no-variants times the op\'s choice only.\n' +
+          'npm run bench -- --model [--reps N] [--warmup N] [--no-peer] [--json FILE]: whole ViT-B/16 forwards beside tfjs.');
       process.exit(0);
     } else throw new Error(`bench: unknown argument ${k}`);
   }
   if (!a.reps) a.reps = a.model ? 1 : a.quick ? 3 : 5;
   return a;
 }
+
+const loadavg = () => osLoad().map((x) => x.toFixed(2)).join(' ');
 
 const fmt = (x: number | null, d = 2) => (x === null ? '-' : x.toFixed(d));
 
@@ -69,6 +83,7 @@ function printRow(r: BenchRow): void {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const dev = await GpuDevice.create();
+  console.log(`adapter fingerprint: ${adapterFingerprint(dev)}`);
   let cases = vitB16Cases();
   if (args.quick) cases = cases.filter((c) => c.quick);
   if (args.filter) cases = cases.filter((c) => `${c.kernel} ${c.shape} ${c.dtype}`.includes(args.filter!));
@@ -113,6 +128,19 @@ async function main(): Promise<void> {
   );
   console.log('');
   const rows: BenchRow[] = [];
+  console.log(`load average at start: ${loadavg()}`);
+  if (args.variants) {
+    variantTableHeader(console.log);
+    const t = await matmulVariantTable(
+      dev,
+      cases,
+      { reps: args.reps, warmup: args.warmup, rounds: args.rounds, forceWall: args.wall, peer, tuneBudgetMs: args.tuneBudget * 1000 },
+      console.log,
+    );
+    rows.push(...t.json);
+    console.log(`load average after the matmul table: ${loadavg()}\n`);
+    cases = cases.filter((c) => c.kernel !== 'matmul');
+  }
   for (const c of cases) {
     const row = await runCase(dev, c, { warmup: args.warmup, reps: args.reps, forceWall: args.wall, peer, verify: args.verify });
     rows.push(row);

@@ -1,4 +1,4 @@
-import type { GpuDevice } from '@clearclip/tensor';
+import { adapterFingerprint, type GpuDevice } from '@clearclip/tensor';
 import type { BenchCase } from './cases.js';
 import type { Peer } from './peer-tfjs.js';
 import { timeOurs, type TimingOptions } from './timing.js';
@@ -17,6 +17,10 @@ export interface BenchRow {
   /** peerMs / ms: above 1 means we are faster. */
   ratio: number | null;
   adapter: string;
+  /** adapterFingerprint(): the tuning cache's name for the adapter. */
+  adapterFingerprint: string;
+  /** The kernel variant that ran (matmul), else null. */
+  variant: string | null;
   timing: string;
   peer: string | null;
   /** Largest |ours - float64 reference| and the bound it was held to, when the case was verified. */
@@ -71,6 +75,8 @@ export async function runCase(dev: GpuDevice, c: BenchCase, opts: RunOptions): P
       peerMs,
       ratio: peerMs !== null ? peerMs / ours.ms : null,
       adapter: dev.describe(),
+      adapterFingerprint: adapterFingerprint(dev),
+      variant: prep.variant?.() ?? null,
       timing: ours.method,
       peer: peerName,
       maxErr,

@@ -34,9 +34,9 @@ export async function timeOurs(dev: GpuDevice, record: () => void, opts: TimingO
   const once = () => dev.scope(() => void record());
   let perRep = 0;
   for (let i = 0; i < Math.max(1, opts.warmup); i++) {
-    const before = dev.dispatchCount;
+    const before = dev.stats().dispatches;
     once();
-    perRep = dev.dispatchCount - before;
+    perRep = dev.stats().dispatches - before;
     await dev.sync();
   }
   const reps = Math.max(1, opts.reps);

@@ -12,7 +12,7 @@ function wellFormed(t: Test, r: BenchRow, kernel: string): void {
   t.equal(r.peerMs, null, 'no peer asked for');
   t.equal(r.ratio, null);
   t.ok(r.maxErr !== null && r.tol !== null && r.maxErr <= r.tol, `matches the reference: max |err| ${r.maxErr} <= ${r.tol}`);
-  t.same(Object.keys(JSON.parse(JSON.stringify(r))).sort(), ['adapter', 'dtype', 'gbps', 'gflops', 'kernel', 'maxErr', 'ms', 'peer', 'peerMs', 'ratio', 'shape', 'timing', 'tol'].sort());
+  t.same(Object.keys(JSON.parse(JSON.stringify(r))).sort(), ['adapter', 'adapterFingerprint', 'variant', 'dtype', 'gbps', 'gflops', 'kernel', 'maxErr', 'ms', 'peer', 'peerMs', 'ratio', 'shape', 'timing', 'tol'].sort());
 }
 
 t.test('a tiny matmul case through both timing paths', async (t) => {

@@ -100,7 +100,16 @@ t.test('errors name the argument or the file', async (t) => {
   await t.rejects(main(['segment', s.image, ...base, '--classes', 'sky', '--preset', 'bogus']), /--preset: unknown "bogus" \(known: clearclip, vanilla, maskclip, sclip\)/);
   const fake = path.join(tmp, 'not-an-image.png');
   writeFileSync(fake, 'this is text, not a PNG\n');
-  await t.rejects(main(['segment', fake, ...base, '--classes', 'sky']), new RegExp(`cannot decode ${fake.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not a PNG or JPEG`));
+  // An undecodable image is reported and the batch ends with exit status 1 (cli-checks.test.ts has the details).
+  const write = process.stderr.write.bind(process.stderr);
+  const err: string[] = [];
+  process.stderr.write = ((c: string) => (err.push(String(c)), true)) as typeof process.stderr.write;
+  try {
+    t.equal(await main(['segment', fake, ...base, '--classes', 'sky']), 1);
+  } finally {
+    process.stderr.write = write;
+  }
+  t.match(err.join(''), new RegExp(`cannot decode ${fake.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not a PNG or JPEG`));
   t.notOk(existsSync(path.join(tmp, 'err', 'not-an-image.label.png')), 'nothing written for it');
 });
 

@@ -2,7 +2,7 @@ import t from 'tap';
 import { runParity } from '../../packages/clearclip/src/parity/run.js';
 import { formatRows } from '../../packages/clearclip/src/parity/compare.js';
 import { testDevice } from '../helpers/device.js';
-import { requireShared, sharedPath } from '../helpers/fixtures.js';
+import { requireShared, sharedPath, skipUnlessFeature } from '../helpers/fixtures.js';
 
 // Every tensor of the clip-tiny-b16 fixture that the project computes, through the convert-and-load path a user
 // takes. Tolerances live in packages/clearclip/src/parity/tolerances.ts (f32: 1e-5 x max|ref| for model outputs;
@@ -12,10 +12,7 @@ for (const dtype of ['f32', 'f16'] as const) {
     const dir = requireShared(t, 'fixtures', 'clip-tiny-b16');
     if (!dir) return;
     const dev = await testDevice();
-    if (dtype === 'f16' && !dev.hasF16) {
-      t.comment(`SKIP: ${dev.describe()} has no shader-f16`);
-      return;
-    }
+    if (dtype === 'f16' && !skipUnlessFeature(t, dev.hasF16, `${dev.describe()} has no shader-f16`)) return;
     const rows = await runParity(dev, dir, { dtype, vocab: sharedPath('vocab', 'bpe_simple_vocab_16e6.txt.gz') });
     t.comment(`\n${formatRows(rows)}`);
     const computed = rows.filter((r) => r.status !== 'input');

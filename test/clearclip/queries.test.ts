@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ClipTokenizer } from '@clearclip/vit';
 import { OPENAI_IMAGENET_TEMPLATES, queryFeatures, trimTokenRows } from 'clearclip';
-import { requireShared } from '../helpers/fixtures.js';
+import { requireShared, skipUnlessFeature } from '../helpers/fixtures.js';
 import { testDevice } from '../helpers/device.js';
 import { loadFixtureClip } from './helpers/fixture-model.js';
 
@@ -29,17 +29,15 @@ t.test('trimTokenRows: cut after the longest row end-of-text; rows without one c
 });
 
 // Why this is exact and not merely close: the causal mask makes every score after a row's own position -inf, whose
-// exp is exactly 0, and the pooled end-of-text row sits before the cut. The softmax kernel gives column j to thread j
-// of a fixed 256-wide reduction tree (77 <= 256), so the non-zero terms are summed in the same order whatever the row
-// length; in weights x v the extra terms are exact zeros added after the same ascending sum over earlier tokens.
+// exp is exactly 0, and the pooled end-of-text row sits before the cut. Rows of up to 1024 columns take the softmax
+// kernel that gives each row one invocation summing its columns in ascending order (softmax_rows.wgsl; 77 <= 1024),
+// so the non-zero terms are summed in the same order whatever the row length and the extra terms are exact zeros
+// added after them; likewise in weights x v.
 // Every other op is row-wise. So no rounding can differ, in f32 or f16.
 for (const dtype of ['f32', 'f16'] as const)
 t.test(`text tower on trimmed rows equals the full 77-token rows bit for bit (${dtype})`, async (t) => {
   const vocab = requireShared(t, 'vocab', 'bpe_simple_vocab_16e6.txt.gz');
-  if (dtype === 'f16' && !(await testDevice()).hasF16) {
-    t.comment('SKIP: no shader-f16 on this adapter');
-    return;
-  }
+  if (dtype === 'f16' && !skipUnlessFeature(t, (await testDevice()).hasF16, 'no shader-f16 on this adapter')) return;
   const clip = await loadFixtureClip(t, dtype);
   if (!clip || !vocab) return;
   const tok = await ClipTokenizer.fromBpeGz(vocab);

@@ -1,5 +1,6 @@
 import t from 'tap';
-import { slideGeometry, windowPlan, windowMerge, reference, type WindowGeometry } from 'clearclip';
+import { slideGeometry, windowPlan, windowMerge, type WindowGeometry } from 'clearclip';
+import * as reference from 'clearclip/reference';
 import { testDevice } from '../helpers/device.js';
 import { assertClose } from '../helpers/assert.js';
 import { uniform } from '../helpers/random.js';

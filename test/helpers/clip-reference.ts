@@ -5,6 +5,9 @@
  * without looking at packages/vit, so that it can produce reference tensors for synthetic fixtures: a shared
  * misreading would otherwise pass unnoticed. Widths, patch size, layer counts and the pretrained grid come from the
  * tensor shapes, as OpenCLIP's modules would have them; only the head counts and the activation need the config.
+ * The segmentor part (class file, query features, forward_slide, postprocess_result) follows the README's "Upstream
+ * behaviour" items 6-9 and upstream's clearclip_segmentor.py; only the tokenizer and the 80 prompt templates are the
+ * project's (both checked against upstream's tensors on their own and through queries.features).
  * Slow and simple on purpose: tiny models only.
  */
 
@@ -348,16 +351,210 @@ export function encodeText(sd: StateDict, cfg: RefConfig, ids: ArrayLike<number>
   const layers = layerCount(sd, 'transformer');
   const out = new Float64Array(count * E);
   for (let r = 0; r < count; r++) {
-    let x: Float64Array = new Float64Array(ctx * D);
     let eot = 0;
-    for (let l = 0; l < ctx; l++) {
+    for (let l = 0; l < ctx; l++) if (ids[r * ctx + l] > ids[r * ctx + eot]) eot = l;
+    // The mask is causal and only row eot is pooled, so rows after it cannot change the result: they are not
+    // computed (exactly the same numbers, exp(-inf) adds an exact 0 to every softmax sum).
+    const n = eot + 1;
+    let x: Float64Array = new Float64Array(n * D);
+    for (let l = 0; l < n; l++) {
       const id = ids[r * ctx + l];
-      if (id > ids[r * ctx + eot]) eot = l;
       for (let d = 0; d < D; d++) x[l * D + d] = emb.data[id * D + d] + pos.data[l * D + d];
     }
-    for (let i = 0; i < layers; i++) x = block(sd, `transformer.resblocks.${i}`, x, ctx, cfg.textHeads, cfg.quickGelu, true);
+    for (let i = 0; i < layers; i++) x = block(sd, `transformer.resblocks.${i}`, x, n, cfg.textHeads, cfg.quickGelu, true);
     const row = layerNorm(x.subarray(eot * D, (eot + 1) * D), 1, D, get(sd, 'ln_final.weight'), get(sd, 'ln_final.bias'));
     out.set(project(row, 1, proj), r * E);
   }
   return out;
+}
+
+// --- ClearCLIP's segmentor (clearclip_segmentor.py): queries, forward_slide, postprocess_result -------------------
+
+/** `get_cls_idx`: readlines(), each line split on "," without stripping, "\n" removed; line i is class i. */
+export function classFileRef(text: string): { queries: string[]; queryClass: number[] } {
+  const lines = text.match(/[^\n]*\n|[^\n]+$/g) ?? [];
+  const queries: string[] = [];
+  const queryClass: number[] = [];
+  lines.forEach((line, i) => {
+    for (const name of line.split(',')) {
+      queries.push(name.replaceAll('\n', ''));
+      queryClass.push(i);
+    }
+  });
+  return { queries, queryClass };
+}
+
+function l2Rows(x: Float64Array, rows: number, D: number): Float64Array {
+  const y = new Float64Array(x.length);
+  for (let r = 0; r < rows; r++) {
+    let s = 0;
+    for (let d = 0; d < D; d++) s += x[r * D + d] ** 2;
+    const n = Math.sqrt(s);
+    for (let d = 0; d < D; d++) y[r * D + d] = x[r * D + d] / n;
+  }
+  return y;
+}
+
+/**
+ * The segmentor's query_features [Q, embed_dim]: for each name, every template -> tokenize -> encode_text -> L2 per
+ * prompt -> mean -> L2. The token ids come from `tokenize` (strings -> [n, 77] ids): the tokenizer is checked on its
+ * own against upstream's ids, and this reference is about the tower and the pooling.
+ */
+export function queryFeaturesRef(
+  sd: StateDict,
+  cfg: RefConfig,
+  names: string[],
+  templates: readonly ((c: string) => string)[],
+  tokenize: (texts: string[]) => Int32Array,
+): Float64Array {
+  const E = get(sd, 'text_projection').shape[1];
+  const T = templates.length;
+  const out = new Float64Array(names.length * E);
+  names.forEach((name, q) => {
+    const f = l2Rows(encodeText(sd, cfg, tokenize(templates.map((t) => t(name))), T), T, E);
+    const mean = new Float64Array(E);
+    for (let t = 0; t < T; t++) for (let e = 0; e < E; e++) mean[e] += f[t * E + e];
+    for (let e = 0; e < E; e++) mean[e] /= T;
+    out.set(l2Rows(mean, 1, E), q * E);
+  });
+  return out;
+}
+
+/** F.interpolate(x [C, inH, inW], size=(outH, outW), mode='bilinear', align_corners=False). */
+export function bilinearRef(x: ArrayLike<number>, C: number, inH: number, inW: number, outH: number, outW: number): Float64Array {
+  const axis = (inS: number, outS: number) => {
+    const taps: { i0: number; i1: number; t: number }[] = [];
+    for (let d = 0; d < outS; d++) {
+      const src = Math.max((d + 0.5) * (inS / outS) - 0.5, 0);
+      const i0 = Math.min(Math.floor(src), inS - 1);
+      taps.push({ i0, i1: Math.min(i0 + 1, inS - 1), t: src - i0 });
+    }
+    return taps;
+  };
+  const ys = axis(inH, outH);
+  const xs = axis(inW, outW);
+  const y = new Float64Array(C * outH * outW);
+  for (let c = 0; c < C; c++) {
+    const o = c * inH * inW;
+    for (let oy = 0; oy < outH; oy++) {
+      const { i0: y0, i1: y1, t: ty } = ys[oy];
+      for (let ox = 0; ox < outW; ox++) {
+        const { i0: x0, i1: x1, t: tx } = xs[ox];
+        const top = x[o + y0 * inW + x0] * (1 - tx) + x[o + y0 * inW + x1] * tx;
+        const bot = x[o + y1 * inW + x0] * (1 - tx) + x[o + y1 * inW + x1] * tx;
+        y[(c * outH + oy) * outW + ox] = top * (1 - ty) + bot * ty;
+      }
+    }
+  }
+  return y;
+}
+
+export interface SlideRefOptions {
+  crop: number;
+  stride: number;
+  variant: AttentionVariant;
+  /** !ignore_residual. */
+  residual: boolean;
+  /** img_metas ori_shape [H, W]; the input size when absent. */
+  oriShape?: [number, number];
+}
+
+/**
+ * `forward_slide`: windows of `crop` every `stride` (the last one shifted back to the border), each zero-padded
+ * centred to a multiple of the patch (compute_padsize), `forward_feature` on it (dense features, L2, @ queries^T,
+ * [Q, gh, gw] bilinear to the padded size), padding cut, summed into the image, divided by the cover count, then
+ * bilinear to ori_shape. image: normalised [3, H, W]; queries [Q, E]. Returns raw cosine logits [Q, oH, oW].
+ */
+export function forwardSlideRef(sd: StateDict, cfg: RefConfig, image: ArrayLike<number>, H: number, W: number, queries: Float64Array, Q: number, o: SlideRefOptions): Float64Array {
+  const p = get(sd, 'visual.conv1.weight').shape[2];
+  const E = queries.length / Q;
+  const grids = (side: number) => Math.floor(Math.max(side - o.crop + o.stride - 1, 0) / o.stride) + 1;
+  const padOf = (side: number): [number, number] => (side % p ? [Math.floor((p - (side % p)) / 2), p - (side % p) - Math.floor((p - (side % p)) / 2)] : [0, 0]);
+  const preds = new Float64Array(Q * H * W);
+  const count = new Float64Array(H * W);
+  for (let hi = 0; hi < grids(H); hi++) {
+    for (let wi = 0; wi < grids(W); wi++) {
+      const y2 = Math.min(hi * o.stride + o.crop, H);
+      const x2 = Math.min(wi * o.stride + o.crop, W);
+      const y1 = Math.max(y2 - o.crop, 0);
+      const x1 = Math.max(x2 - o.crop, 0);
+      const h = y2 - y1;
+      const w = x2 - x1;
+      const [t, b] = padOf(h);
+      const [l, r] = padOf(w);
+      const ph = h + t + b;
+      const pw = w + l + r;
+      const crop = new Float64Array(3 * ph * pw);
+      for (let c = 0; c < 3; c++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) crop[(c * ph + t + y) * pw + l + x] = image[(c * H + y1 + y) * W + x1 + x];
+      const gh = ph / p;
+      const gw = pw / p;
+      const f = l2Rows(encodeDense(sd, cfg, crop, ph, pw, o.variant, o.residual), gh * gw, E);
+      const grid = new Float64Array(Q * gh * gw);
+      for (let g = 0; g < gh * gw; g++) {
+        for (let q = 0; q < Q; q++) {
+          let s = 0;
+          for (let e = 0; e < E; e++) s += f[g * E + e] * queries[q * E + e];
+          grid[q * gh * gw + g] = s;
+        }
+      }
+      const up = bilinearRef(grid, Q, gh, gw, ph, pw);
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) {
+          count[(y1 + y) * W + x1 + x] += 1;
+          for (let q = 0; q < Q; q++) preds[(q * H + y1 + y) * W + x1 + x] += up[(q * ph + t + y) * pw + l + x];
+        }
+      }
+    }
+  }
+  for (let i = 0; i < preds.length; i++) preds[i] /= count[i % (H * W)];
+  const [oH, oW] = o.oriShape ?? [H, W];
+  return bilinearRef(preds, Q, H, W, oH, oW);
+}
+
+/**
+ * `postprocess_result` on logits [Q, n]: softmax(logit_scale * logits) over the queries, max over each class's
+ * queries (when a class has synonyms), first argmax, 0 where the top probability < prob_thd. `gaps` counts the
+ * pixels whose top-2 class probabilities differ by less than each threshold (near ties that any rounding may flip);
+ * `thdMargin` is the smallest |top probability - prob_thd| (a pixel that close to the threshold may flip to 0 or back).
+ */
+export function postprocessRef(
+  logits: Float64Array,
+  queryClass: number[],
+  n: number,
+  logitScale: number,
+  probThd: number,
+  gapThresholds: number[] = [1e-4, 1e-2],
+): { probs: Float64Array; pred: Int32Array; gaps: number[]; thdMargin: number } {
+  const Q = queryClass.length;
+  const C = Math.max(...queryClass) + 1;
+  const probs = new Float64Array(C * n);
+  const pred = new Int32Array(n);
+  const gaps = gapThresholds.map(() => 0);
+  let thdMargin = Infinity;
+  const e = new Float64Array(Q);
+  for (let i = 0; i < n; i++) {
+    let m = -Infinity;
+    for (let q = 0; q < Q; q++) m = Math.max(m, logitScale * logits[q * n + i]);
+    let s = 0;
+    for (let q = 0; q < Q; q++) s += e[q] = Math.exp(logitScale * logits[q * n + i] - m);
+    // Without synonyms upstream keeps the softmax as it is; the max over one query is the same thing.
+    for (let q = 0; q < Q; q++) probs[queryClass[q] * n + i] = Math.max(probs[queryClass[q] * n + i], e[q] / s);
+    let best = 0;
+    let top = -Infinity;
+    let second = -Infinity;
+    for (let c = 0; c < C; c++) {
+      const v = probs[c * n + i];
+      if (v > top) {
+        second = top;
+        top = v;
+        best = c;
+      } else if (v > second) second = v;
+    }
+    pred[i] = top < probThd ? 0 : best;
+    thdMargin = Math.min(thdMargin, Math.abs(top - probThd));
+    gapThresholds.forEach((g, k) => {
+      if (top - second < g) gaps[k]++;
+    });
+  }
+  return { probs, pred, gaps, thdMargin };
 }

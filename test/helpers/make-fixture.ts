@@ -3,7 +3,20 @@ import os from 'node:os';
 import path from 'node:path';
 import { writeSafetensors, type StTensorIn } from '@clearclip/tensor/safetensors';
 import { ClipTokenizer } from '@clearclip/vit';
-import { type AttentionVariant, type RefConfig, type StateDict, encodeDense, encodeImage, encodeText, positionEmbedding } from './clip-reference.js';
+import { OPENAI_IMAGENET_TEMPLATES } from '../../packages/clearclip/src/templates.js';
+import {
+  type AttentionVariant,
+  type RefConfig,
+  type StateDict,
+  classFileRef,
+  encodeDense,
+  encodeImage,
+  encodeText,
+  forwardSlideRef,
+  positionEmbedding,
+  postprocessRef,
+  queryFeaturesRef,
+} from './clip-reference.js';
 import { rng } from './random.js';
 
 /**
@@ -11,7 +24,8 @@ import { rng } from './random.js';
  * reference.safetensors, settings.json, README.md), for model shapes the one upstream fixture does not cover. The
  * reference tensors come from the float64 reference in clip-reference.ts (checked against the upstream fixture by
  * test/vit/generic-config.test.ts), computed from exactly the float32 weights and inputs that are stored, and stored
- * as float32 like upstream's.
+ * as float32 like upstream's. With `queries` / `segmentation` it also holds queries.*, seg.* (seg.pred_ori with
+ * `predOri`) and the segmentation variants of the README's naming rules, with settings.stats near-tie counts.
  */
 export interface FixtureSpec {
   seed: number;
@@ -27,12 +41,34 @@ export interface FixtureSpec {
   prompts: string[];
   /** tokenizer.strings -> tokens.ids. */
   strings: string[];
+  /** queries.classes_file_contents -> queries.features, queries.class_index. */
+  queries?: string;
+  segmentation?: SegSpec;
+}
+
+/** A segmentation of a random RGB image, as upstream's segmentor would run it (see the fixture README). */
+export interface SegSpec {
+  /** [H, W] of the random uint8 image (seg.image_rgb) the segmentor sees. */
+  image: [number, number];
+  classes: string;
+  modelType: AttentionVariant;
+  ignoreResidual: boolean;
+  crop: number;
+  stride: number;
+  logitScale: number;
+  probThd: number;
+  /** ori_shape [H, W] for seg.pred_ori; none stored when absent. */
+  predOri?: [number, number];
+  /** `<prefix>.logits`, `.pred` and, unless probs is false, `.probs`. */
+  variants: { prefix: string; model_type: AttentionVariant; ignore_residual: boolean; probs?: boolean }[];
 }
 
 export interface Fixture {
   dir: string;
   /** Every tensor name in reference.safetensors. */
   names: string[];
+  /** Per prediction tensor (seg.pred, seg.pred_ori, <prefix>.pred): pixels whose reference top-2 gap is below 1e-4. */
+  nearTies: Record<string, number>;
 }
 
 const CONTEXT = 77;
@@ -151,6 +187,72 @@ export async function makeFixture(spec: FixtureSpec, vocabPath: string): Promise
   i32('text.ids', [spec.prompts.length, CONTEXT], ids);
   f32('text.features', [spec.prompts.length, spec.embedDim], encodeText(sd, cfg, ids, spec.prompts.length));
   i32('tokens.ids', [spec.strings.length, CONTEXT], tok.tokenize(spec.strings, CONTEXT));
+
+  const tokenize = (texts: string[]) => tok.tokenize(texts, CONTEXT);
+  const E = spec.embedDim;
+  let queriesSettings: Record<string, unknown> | undefined;
+  if (spec.queries !== undefined) {
+    const cf = classFileRef(spec.queries);
+    f32('queries.features', [cf.queries.length, E], queryFeaturesRef(sd, cfg, cf.queries, OPENAI_IMAGENET_TEMPLATES, tokenize));
+    i32('queries.class_index', [cf.queries.length], Int32Array.from(cf.queryClass));
+    queriesSettings = { classes_file_contents: spec.queries, parsed_query_words: cf.queries, templates: 'openai_imagenet_template (80)' };
+  }
+  const nearTies: Record<string, number> = {};
+  let segSettings: Record<string, unknown> | undefined;
+  const stats: Record<string, number> = {};
+  const sg = spec.segmentation;
+  if (sg) {
+    const [H, W] = sg.image;
+    const rgb = new Uint8Array(H * W * 3);
+    const pixRng = rng(spec.seed + 2);
+    for (let i = 0; i < rgb.length; i++) rgb[i] = Math.floor(256 * pixRng());
+    out.push({ name: 'seg.image_rgb', dtype: 'U8', shape: [H, W, 3], data: rgb });
+    // SegDataPreProcessor (mmseg's defaults in the segmentor): (x - mean) / std per RGB channel, NCHW.
+    const mean = [122.771, 116.746, 104.094];
+    const std = [68.501, 66.632, 70.323];
+    const segInput = new Float32Array(3 * H * W);
+    for (let c = 0; c < 3; c++) for (let i = 0; i < H * W; i++) segInput[c * H * W + i] = (rgb[3 * i + c] - mean[c]) / std[c];
+    f32('seg.input', [1, 3, H, W], segInput);
+    const cf = classFileRef(sg.classes);
+    const Q = cf.queries.length;
+    const C = Math.max(...cf.queryClass) + 1;
+    const q = queryFeaturesRef(sd, cfg, cf.queries, OPENAI_IMAGENET_TEMPLATES, tokenize);
+    f32('seg.query_features', [Q, E], q);
+    i32('seg.query_index', [Q], Int32Array.from(cf.queryClass));
+    // The float64 run uses exactly the stored float32 inputs, as upstream's does.
+    const segRun = (prefix: string, variant: AttentionVariant, ignoreResidual: boolean, probs: boolean, ori?: [number, number], predName = `${prefix}.pred`) => {
+      const [oH, oW] = ori ?? [H, W];
+      const logits = forwardSlideRef(sd, cfg, segInput, H, W, q, Q, { crop: sg.crop, stride: sg.stride, variant, residual: !ignoreResidual, oriShape: ori });
+      const pp = postprocessRef(logits, cf.queryClass, oH * oW, sg.logitScale, sg.probThd);
+      // The fixture format counts near ties only by the top-2 gap; a pixel this close to prob_thd would be an
+      // uncounted one, so such a fixture is not made.
+      if (sg.probThd > 0 && pp.thdMargin < 1e-5) throw new Error(`makeFixture: ${predName} has a pixel within ${pp.thdMargin.toExponential(1)} of prob_thd ${sg.probThd}; choose another`);
+      if (!ori) {
+        f32(`${prefix}.logits`, [Q, oH, oW], logits);
+        if (probs) f32(`${prefix}.probs`, [C, oH, oW], pp.probs);
+        stats[`${prefix}.pixels_with_top2_gap_below_1e-4`] = pp.gaps[0];
+        stats[`${prefix}.pixels_with_top2_gap_below_1e-2`] = pp.gaps[1];
+      }
+      i32(predName, [oH, oW], pp.pred);
+      nearTies[predName] = pp.gaps[0];
+    };
+    segRun('seg', sg.modelType, sg.ignoreResidual, true);
+    if (sg.predOri) segRun('seg', sg.modelType, sg.ignoreResidual, false, sg.predOri, 'seg.pred_ori');
+    for (const v of sg.variants) segRun(v.prefix, v.model_type, v.ignore_residual, v.probs !== false);
+    segSettings = {
+      classes_file_contents: sg.classes,
+      model_type: sg.modelType,
+      ignore_residual: sg.ignoreResidual,
+      logit_scale: sg.logitScale,
+      prob_thd: sg.probThd,
+      slide_crop: sg.crop,
+      slide_stride: sg.stride,
+      data_preprocessor: { mean, std, bgr_to_rgb: true },
+      'ori_shape_for_seg.logits': [H, W],
+      'ori_shape_for_seg.pred_ori': sg.predOri ?? null,
+      variants: sg.variants.map((v) => ({ prefix: v.prefix, model_type: v.model_type, ignore_residual: v.ignore_residual })),
+    };
+  }
   out.sort((a, b) => (a.name < b.name ? -1 : 1));
   await writeSafetensors(path.join(dir, 'reference.safetensors'), out, { generator: 'test/helpers/make-fixture.ts', compute_dtype: 'float64 (stored as float32)' });
 
@@ -163,11 +265,13 @@ export async function makeFixture(spec: FixtureSpec, vocabPath: string): Promise
     compute_dtype: 'float64 (test/helpers/clip-reference.ts); stored as float32',
     tokenizer: { function: 'ClipTokenizer (@clearclip/vit), context_length 77', strings: spec.strings },
     text_tower: { prompts: spec.prompts },
+    ...(queriesSettings ? { queries: queriesSettings } : {}),
+    ...(segSettings ? { segmentation: segSettings, stats } : {}),
   };
   await writeFile(path.join(dir, 'settings.json'), JSON.stringify(settings, null, 2));
   await writeFile(
     path.join(dir, 'README.md'),
     `# Synthetic parity fixture\n\nclip-tiny-b16 layout; reference tensors from test/helpers/clip-reference.ts (float64). Model: ${JSON.stringify(modelCfg)}\n`,
   );
-  return { dir, names: out.map((t) => t.name) };
+  return { dir, names: out.map((t) => t.name), nearTies };
 }

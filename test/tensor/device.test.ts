@@ -68,14 +68,14 @@ t.test('reshape shares data with its source (no copy; storage lives while any vi
 t.test('pipelines are compiled once per (kernel, defines)', async (t) => {
   const dev = await testDevice();
   await softmax(dev.tensor(uniform(10, 3), [2, 5])).read();
-  const n0 = dev.pipelineCount;
+  const n0 = dev.stats().pipelines;
   await softmax(dev.tensor(uniform(21, 4), [3, 7]), { scale: 0.5 }).read();
-  t.equal(dev.pipelineCount, n0, 'another shape and scale reuse the pipeline (they are uniforms)');
+  t.equal(dev.stats().pipelines, n0, 'another shape and scale reuse the pipeline (they are uniforms)');
   if (dev.hasF16) {
     await softmax(dev.tensor(uniform(10, 5), [2, 5], 'f16')).read();
-    t.equal(dev.pipelineCount, n0 + 1, 'f16 is another specialisation');
+    t.equal(dev.stats().pipelines, n0 + 1, 'f16 is another specialisation');
     await softmax(dev.tensor(uniform(10, 5), [5, 2], 'f16')).read();
-    t.equal(dev.pipelineCount, n0 + 1, 'and is compiled only once too');
+    t.equal(dev.stats().pipelines, n0 + 1, 'and is compiled only once too');
   }
 });
 
@@ -83,15 +83,15 @@ t.test('dispatches collect in one command buffer until something is read', async
   const dev = await testDevice();
   let x = dev.tensor(uniform(1000, 6), [10, 100]);
   await x.read();
-  const s0 = dev.submitCount;
-  const d0 = dev.dispatchCount;
+  const s0 = dev.stats().submits;
+  const d0 = dev.stats().dispatches;
   dev.scope(() => {
     for (let i = 0; i < 20; i++) x = dev.keep(scale(x, 1.01));
   });
-  t.equal(dev.dispatchCount - d0, 20, '20 dispatches recorded');
-  t.equal(dev.submitCount, s0, 'nothing submitted yet');
+  t.equal(dev.stats().dispatches - d0, 20, '20 dispatches recorded');
+  t.equal(dev.stats().submits, s0, 'nothing submitted yet');
   const got = await x.read();
-  t.equal(dev.submitCount, s0 + 1, 'one submit for all of them plus the read');
+  t.equal(dev.stats().submits, s0 + 1, 'one submit for all of them plus the read');
   t.ok(Math.abs(got[0] / (await dev.tensor(uniform(1000, 6), [10, 100]).read())[0] - 1.01 ** 20) < 1e-5, 'and they ran in order');
 });
 

@@ -1,11 +1,11 @@
 // Kernels travel inside the packages as generated string modules (scripts/bundle-kernels.mjs): the modules must be
 // what the .wgsl files say, every kernel file must be registered, and a name can be claimed only once.
 import t from 'tap';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
-import { kernelNames, kernelOwner, kernelSource, registerKernels, registerKernelSource } from '@clearclip/tensor';
+import { defineKernel, kernelDescriptors, kernelNames, kernelOwner, kernelSource, registerKernels, registerKernelSource } from '@clearclip/tensor';
 import '../../packages/clearclip/src/ops/kernels.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -22,7 +22,9 @@ t.test('every kernel file is registered under its file name, by the package that
     for (const f of files) {
       const name = f.slice(0, -5);
       t.equal(kernelOwner(name), owner, `${name} is registered by ${owner}`);
-      t.match(kernelSource(name), /@compute/, `${name} has a compute entry point`);
+      const descs = kernelDescriptors().filter((d) => d.kernel === name);
+      t.ok(descs.length > 0, `${name} has a descriptor`);
+      for (const d of descs) t.match(d.program(), /@compute/, `${d.id} has a compute entry point`);
     }
   }
   t.same(kernelNames(), [...kernelNames()].sort(), 'names are listed sorted');
@@ -34,4 +36,16 @@ t.test('a name claimed twice with another source throws, naming both owners; the
   t.equal(kernelOwner('cast'), '@clearclip/tensor');
   t.throws(() => registerKernelSource('cast', code + '\n// changed', 'my-package'), /kernel "cast" registered twice: by @clearclip\/tensor and by my-package/);
   t.throws(() => kernelSource('no_such_kernel'), /kernel "no_such_kernel" is not registered \(known: .*cast/);
+});
+
+t.test('shared WGSL is written once: includes expand to the snippet, and no kernel file repeats the entry or a reduction', async (t) => {
+  t.match(kernelSource('softmax'), /fn reduceMax[\s\S]*fn reduceSum/, 'softmax gets both reductions from lib/reduce.wgsl');
+  for (const [pkg] of [['packages/tensor'], ['packages/clearclip']]) {
+    for (const f of readdirSync(path.join(root, pkg, 'kernels')).filter((f) => f.endsWith('.wgsl'))) {
+      const code = readFileSync(path.join(root, pkg, 'kernels', f), 'utf8');
+      t.notMatch(code, /fn reduce(Sum|Max)\(/, `${f} declares no reduction of its own`);
+      t.notMatch(code, /^const WG\b/m, `${f} leaves its workgroup size to its descriptor`);
+    }
+  }
+  t.throws(() => defineKernel({ kernel: 'cast', workgroupSize: 64, grid: 'perInvocation', bindings: { uniforms: true, inputs: ['x'], outputs: ['out'] } }), /defined twice/);
 });

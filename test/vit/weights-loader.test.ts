@@ -64,7 +64,7 @@ t.test('an OpenCLIP checkpoint that was not converted is refused with the comman
   const dir = requireShared(t, 'fixtures', 'clip-tiny-b16');
   if (!dir) return;
   const err = await loadClipWeights(await testDevice(), path.join(dir, 'open_clip_model.safetensors')).catch((e: Error) => e);
-  t.match((err as Error).message, /not a clearclip runtime weights file \(metadata format "pt", expected "clearclip-runtime-v1"\).*weights-tools convert/);
+  t.match((err as Error).message, /not a clearclip runtime weights file \(metadata format "pt", expected "clearclip-runtime-v1"\).*clearclip weights convert/);
 });
 
 t.test('non-finite weights are refused naming the tensor and element', async (t) => {

@@ -20,11 +20,19 @@ export interface HubServerOptions {
   cutTimes?: number;
   /** Advertise this sha256 instead of the real one. */
   fakeSha?: string;
+  /** Send this as X-Repo-Commit instead of `commit` (a hostile hub). */
+  commitHeader?: string;
+  /** Redirect LFS files to this origin's /cdn/ (another server) instead of our own. */
+  cdnOrigin?: string;
+  /** Accept connections and never answer. */
+  silent?: boolean;
+  /** GETs of bodies longer than this send this many bytes, then stall without ending. */
+  stallAt?: number;
 }
 
 export interface HubServer {
   endpoint: string;
-  requests: { method: string; url: string; range: string | undefined }[];
+  requests: { method: string; url: string; range: string | undefined; authorization: string | undefined; at: number }[];
   close(): Promise<void>;
 }
 
@@ -53,6 +61,7 @@ export async function startHubServer(opts: HubServerOptions): Promise<HubServer>
       ...(range ? { 'content-range': `bytes ${start}-${data.length - 1}/${data.length}` } : {}),
     });
     if (req.method === 'HEAD') return void res.end();
+    if (opts.stallAt !== undefined && body.length > opts.stallAt) return void res.write(body.subarray(0, opts.stallAt));
     if (opts.cutAt !== undefined && cuts < (opts.cutTimes ?? 1) && body.length > opts.cutAt) {
       cuts++;
       res.write(body.subarray(0, opts.cutAt), () => setTimeout(() => res.socket?.destroy(), 20));
@@ -62,7 +71,8 @@ export async function startHubServer(opts: HubServerOptions): Promise<HubServer>
   };
 
   const server = createServer((req, res) => {
-    requests.push({ method: req.method ?? '', url: req.url ?? '', range: req.headers.range });
+    requests.push({ method: req.method ?? '', url: req.url ?? '', range: req.headers.range, authorization: req.headers.authorization, at: performance.now() });
+    if (opts.silent) return;
     const url = new URL(req.url ?? '/', 'http://x');
     const cdn = /^\/cdn\/([0-9a-f]{64})$/.exec(url.pathname);
     if (cdn) {
@@ -79,15 +89,15 @@ export async function startHubServer(opts: HubServerOptions): Promise<HubServer>
     if (f.lfs) {
       const sha = sha256(f.data);
       res.writeHead(302, {
-        location: `/cdn/${sha}`,
+        location: `${opts.cdnOrigin ?? ''}/cdn/${sha}`,
         'x-linked-etag': `"${opts.fakeSha ?? sha}"`,
         'x-linked-size': String(f.data.length),
-        'x-repo-commit': commit,
+        'x-repo-commit': opts.commitHeader ?? commit,
         etag: `"${gitSha1(f.data)}"`,
       });
       return void res.end();
     }
-    serveBody(req, res, f.data, { etag: `"${gitSha1(f.data)}"`, 'x-repo-commit': commit });
+    serveBody(req, res, f.data, { etag: `"${gitSha1(f.data)}"`, 'x-repo-commit': opts.commitHeader ?? commit });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

@@ -1,6 +1,6 @@
 /** Per-tensor data transforms for `convert`: widen to f32, transpose 2-D, narrow to the target dtype. */
 import type { StDtype } from '@clearclip/tensor/safetensors';
-import { bf16BitsToF32, f16BitsToF32, f32ToF16Bits } from './f16.js';
+import { bf16BitsToF32, f16BitsToF32, f32ToF16Bits } from '@clearclip/tensor';
 
 export const FLOAT_DTYPES: readonly StDtype[] = ['F64', 'F32', 'F16', 'BF16'];
 

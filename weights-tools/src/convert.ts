@@ -1,12 +1,12 @@
 /**
- * OpenCLIP checkpoint -> clearclip runtime file (one safetensors file, layout in layout.ts, format in README).
+ * OpenCLIP checkpoint -> clearclip runtime file (one safetensors file, layout in @clearclip/vit/runtime-layout, format in README).
  * Streams tensor by tensor: at most one source tensor and its converted copy are in memory.
  */
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { writeSafetensors, type StDtype, type StTensorIn } from '@clearclip/tensor/safetensors';
-import { RUNTIME_FORMAT, isDroppedKey, keepsF32, runtimeLayout, runtimeShape } from './layout.js';
+import { RUNTIME_FORMAT, isDroppedKey, keepsF32, runtimeLayout, runtimeShape } from '@clearclip/vit/runtime-layout';
 import { fromFloat32, isFloatDtype, toFloat32, transpose2d } from './cast.js';
 import { loadConfig, locateConfig } from './config.js';
 import { openCheckpoint } from './source.js';
@@ -23,6 +23,8 @@ export interface ConvertOptions {
   /** Force model_cfg.quick_gelu (hub configs of OpenAI/MetaCLIP weights may omit it; see README). */
   quickGelu?: boolean;
   onTensor?: (name: string, index: number, total: number) => void;
+  /** Non-fatal findings (e.g. values beyond f16's range); default: written to stderr. */
+  onWarn?: (message: string) => void;
 }
 
 export interface ConvertResult {
@@ -32,6 +34,8 @@ export interface ConvertResult {
   parameters: number;
   transposed: string[];
   dropped: string[];
+  /** Tensors holding NaN/Inf after conversion (the source's or new f16 overflows), with counts. */
+  nonFinite: { name: string; count: number; overflowed: number }[];
   inputBytes: number;
   outputBytes: number;
   sourceSha256: string;
@@ -79,6 +83,8 @@ export async function convertCheckpoint(opts: ConvertOptions): Promise<ConvertRe
       source: path.basename(input),
       source_sha256: sourceSha256,
     };
+    const nonFinite: ConvertResult['nonFinite'] = [];
+    const warn = opts.onWarn ?? ((m: string) => process.stderr.write(`warning: ${m}\n`));
     async function* tensors(): AsyncIterable<StTensorIn> {
       for (let i = 0; i < plan.length; i++) {
         const p = plan[i];
@@ -90,7 +96,18 @@ export async function convertCheckpoint(opts: ConvertOptions): Promise<ConvertRe
         }
         let values = toFloat32(raw, p.srcDtype);
         if (runtimeLayout(p.name, p.srcShape).transpose) values = transpose2d(values, p.srcShape[0], p.srcShape[1]);
-        yield { name: p.name, dtype: p.dtype, shape: p.shape, data: fromFloat32(values, p.dtype as 'F32' | 'F16') };
+        const data = fromFloat32(values, p.dtype as 'F32' | 'F16');
+        // Checked after conversion, in either dtype: what the file will hold, not what the source held.
+        const bad = countNonFinite(values, data, p.dtype);
+        if (bad.count > 0) {
+          nonFinite.push({ name: p.name, ...bad });
+          warn(
+            bad.overflowed > 0
+              ? `${path.basename(input)}: tensor ${p.name}: ${bad.overflowed} value(s) beyond f16's range (65504) became Inf in the f16 conversion; the runtime will refuse it (use --dtype f32)`
+              : `${path.basename(input)}: tensor ${p.name} holds ${bad.count} non-finite value(s) (NaN/Inf); the runtime will refuse it`,
+          );
+        }
+        yield { name: p.name, dtype: p.dtype, shape: p.shape, data };
       }
     }
     await writeSafetensors(output, tensors, metadata, plan.map(({ name, dtype: d, shape }) => ({ name, dtype: d, shape })));
@@ -101,6 +118,7 @@ export async function convertCheckpoint(opts: ConvertOptions): Promise<ConvertRe
       parameters,
       transposed,
       dropped,
+      nonFinite,
       inputBytes: (await stat(input)).size,
       outputBytes: (await stat(output)).size,
       sourceSha256,
@@ -109,4 +127,21 @@ export async function convertCheckpoint(opts: ConvertOptions): Promise<ConvertRe
   } finally {
     await src.close();
   }
+}
+
+/** Non-finite values in the converted data, and how many of them were finite before (f16 overflow). */
+function countNonFinite(values: Float32Array, data: Uint8Array, dtype: StDtype): { count: number; overflowed: number } {
+  let count = 0;
+  let overflowed = 0;
+  if (dtype === 'F16') {
+    for (let i = 0; i < values.length; i++) {
+      if ((data[2 * i + 1] & 0x7c) === 0x7c) {
+        count++;
+        if (Number.isFinite(values[i])) overflowed++;
+      }
+    }
+  } else {
+    for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) count++;
+  }
+  return { count, overflowed };
 }

@@ -73,7 +73,9 @@ export function formatReport(r: InspectReport): string {
   ];
   for (const [k, v] of Object.entries(r.metadata)) lines.push(`metadata.${k}: ${v}`);
   if (r.config) lines.push(`config: ${JSON.stringify(r.config)}`);
-  const w = Math.max(...r.tensors.map((t) => t.name.length), 4);
+  // A loop, not Math.max(...spread): files with 10^5+ tensors would overflow the argument stack.
+  let w = 4;
+  for (const t of r.tensors) w = Math.max(w, t.name.length);
   lines.push('');
   for (const t of r.tensors) lines.push(`${t.name.padEnd(w)}  ${t.dtype.padEnd(4)}  [${t.shape.join(', ')}]`);
   return lines.join('\n');

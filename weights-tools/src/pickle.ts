@@ -5,7 +5,12 @@
  * `reduce`/`build`, which rebuild plain data (tensor descriptions, dicts). Everything else is an error.
  */
 
-export class PickleError extends Error {}
+export class PickleError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PickleError';
+  }
+}
 
 export class PickleGlobal {
   constructor(readonly module: string, readonly name: string) {}

@@ -5,7 +5,8 @@
 import path from 'node:path';
 import { ST_DTYPE_SIZE, type StDtype } from '@clearclip/tensor/safetensors';
 import { PickleError, PickleGlobal, unpickle } from './pickle.js';
-import { ZipReader } from './zip.js';
+import { ZipError, ZipReader } from './zip.js';
+import { CheckpointError } from './errors.js';
 
 /** Storage classes torch.save names in persistent ids, and the element type each holds. */
 export const STORAGE_DTYPES: Record<string, StDtype> = {
@@ -85,6 +86,15 @@ function reduceGlobal(fn: PickleGlobal, args: unknown[]): unknown {
   }
 }
 
+/**
+ * True when the view reads more elements than its storage holds: stride 0 (expand/broadcast) or overlapping
+ * strides. Contiguous and transposed (permuted) views never do, so they are what state_dicts contain.
+ */
+export function expandsStorage(t: TorchTensorRef): boolean {
+  const numel = t.shape.reduce((a, b) => a * b, 1);
+  return numel > t.storage.numel;
+}
+
 /** A torch zip checkpoint opened for tensor-by-tensor reading. */
 export class TorchCheckpoint {
   private constructor(
@@ -98,7 +108,7 @@ export class TorchCheckpoint {
   static async open(file: string): Promise<TorchCheckpoint> {
     const name = path.basename(file);
     if (!(await ZipReader.isZip(file))) {
-      throw new Error(`${name}: not a zip-format PyTorch checkpoint (legacy pre-1.6 torch.save files are not supported; re-save with a current torch)`);
+      throw new CheckpointError(`${name}: not a zip-format PyTorch checkpoint (legacy pre-1.6 torch.save files are not supported; re-save with a current torch)`);
     }
     const zip = await ZipReader.open(file);
     try {
@@ -132,8 +142,8 @@ export class TorchCheckpoint {
       return new TorchCheckpoint(file, zip, prefix, root);
     } catch (e) {
       await zip.close();
-      if (e instanceof PickleError) throw e;
-      throw e instanceof Error && !e.message.startsWith(name) ? new Error(`${name}: ${e.message}`) : e;
+      if (e instanceof PickleError || e instanceof ZipError || e instanceof CheckpointError) throw e;
+      throw new CheckpointError(e instanceof Error && e.message.startsWith(name) ? e.message : `${name}: ${(e as Error).message}`);
     }
   }
 

@@ -3,7 +3,6 @@
 // S (sum of exp(. - M)), and the class of the first query reaching the maximum: with synonyms a class's probability
 // is the max over its queries, exp(scale * l_max - M) / S, so the argmax class is the class of the largest logit.
 // The FINAL chunk writes pred, with class 0 where the best probability 1 / S is below prob_thd (strict <).
-const WG: u32 = 256u;
 const FINAL: u32 = 0u;
 
 struct Params { q: u32, n: u32, first: u32, _pad: u32, scale: f32, thd: f32, _p1: f32, _p2: f32 }
@@ -14,9 +13,7 @@ struct Params { q: u32, n: u32, first: u32, _pad: u32, scale: f32, thd: f32, _p1
 @group(0) @binding(3) var<storage, read_write> stats: array<f32>; // [2, n]: M, S
 @group(0) @binding(4) var<storage, read_write> best: array<i32>;  // [n] best class so far, then pred
 
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let i = (wid.y * nwg.x + wid.x) * WG + lid;
+fn perInvocation(i: u32) {
   if (i >= p.n) { return; }
   var m = -3.0e38;
   var arg = 0;

@@ -1,6 +1,5 @@
 // Per-class probabilities for one chunk of whole classes, once the softmax statistics of all queries are known:
 // P(class) = max over its queries of exp(scale * l - M) / S.
-const WG: u32 = 256u;
 
 struct Params { q: u32, n: u32, c: u32, _pad: u32, scale: f32, _p0: f32, _p1: f32, _p2: f32 }
 
@@ -10,9 +9,7 @@ struct Params { q: u32, n: u32, c: u32, _pad: u32, scale: f32, _p0: f32, _p1: f3
 @group(0) @binding(3) var<storage, read> stats: array<f32>;   // [2, n]
 @group(0) @binding(4) var<storage, read_write> probs: array<f32>; // [c, n]
 
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let i = (wid.y * nwg.x + wid.x) * WG + lid;
+fn perInvocation(i: u32) {
   if (i >= p.n * p.c) { return; }
   let c = i / p.n;
   let j = i % p.n;

@@ -3,7 +3,6 @@
 // output size = padded window size) at the pixel's position inside the padded window. Windows arrive in batches:
 // batch sums accumulate in `out`; the last batch divides by the number of covering windows (over all batches).
 // Building the [win, q, padH, padW] upsampled tensor is avoided: with many classes it exceeds binding limits.
-const WG: u32 = 256u;
 
 struct Params {
   q: u32, h: u32, w: u32, total: u32,      // queries, image size, windows in the whole pass
@@ -24,9 +23,7 @@ fn src_index(dst: u32, inSize: u32, outSize: u32) -> vec3f {
   return vec3f(f32(i0), f32(i1), s - f32(i0));
 }
 
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let i = (wid.y * nwg.x + wid.x) * WG + lid;
+fn perInvocation(i: u32) {
   if (i >= p.q * p.h * p.w) { return; }
   let x = i32(i % p.w);
   let y = i32((i / p.w) % p.h);

@@ -1,13 +1,17 @@
 import { readFile } from 'node:fs/promises';
-import { GpuDevice, type FloatDType } from '@clearclip/tensor';
+import { GpuDevice, loadTunedChoices, type FloatDType } from '@clearclip/tensor';
+import { nodeTuneStore } from '@clearclip/tensor/node';
 import { CLIP, type ClipTokenizer } from '@clearclip/vit';
-import { type ClassSpec, parseClassFile, parseClassList } from './classes.js';
-import { DecomposedBlock, PRESETS, type LastBlockForm, type PresetName } from './last-block.js';
+import { type ClassSpec, parseClassFile } from './classes.js';
 import { queryFeatures } from './queries.js';
-import { slideInference } from './segment.js';
-import { type RgbImage, readImage, mmsegRescaleSize, resizeLinearU8, normalizeToNchw } from './image/index.js';
+import { ClearCLIPCore, type ClassesInput, type SegmentOptions, type Segmentation } from './segmenter.js';
+import { type RgbImage, readImage } from './image/index.js';
 import { loadTokenizer, resolveWeights } from './model-files.js';
+import { SettingsError } from './settings-check.js';
+import { checkDeviceSettings, resolveModelSettings, type ResolvedModelSettings } from './settings.js';
 import { PhaseReporter, type ProgressCallback } from './progress.js';
+
+export { DEFAULT_SEGMENT, PreparedClasses, type ClassesInput, type SegmentOptions, type Segmentation } from './segmenter.js';
 
 export interface LoadOptions {
   /** A runtime weights file, or an OpenCLIP checkpoint (converted once into the cache). */
@@ -21,89 +25,45 @@ export interface LoadOptions {
   device?: GpuDevice;
   /** bpe_simple_vocab_16e6.txt.gz. */
   vocab?: string;
-  /** Query-feature and converted-weights cache; null disables the query cache. */
+  /** Query-feature and converted-weights cache; null disables the query cache. Default $CLEARCLIP_CACHE, else ~/.cache/clearclip. */
   cacheDir?: string | null;
+  /** Decompression-bomb limit for images segment() reads from files; default $CLEARCLIP_MAX_IMAGE_PIXELS, else Pillow's. */
+  maxImagePixels?: number;
   /** Progress of the download, conversion and load phases (progress.ts). */
   onProgress?: ProgressCallback;
   /** Notices a person should see (a checkpoint whose activation is ambiguous, ...). */
   log?: (msg: string) => void;
 }
 
-export interface SegmentOptions {
-  /** MMSeg Resize scale (long, short) with keep_ratio; default (2048, 448). */
-  scale?: [number, number];
-  /** Sliding window; crop 0 = one window over the image. */
-  crop?: number;
-  stride?: number;
-  logitScale?: number;
-  probThd?: number;
-  /** A preset name or the three switches. */
-  form?: PresetName | LastBlockForm;
-  /** Windows per vision batch; 0 = as many as the device's binding limit allows (at most 8). */
-  windowBatch?: number;
-  /** Per-class probabilities at the original size (default true; C x H x W floats). */
-  probs?: boolean;
-  /** Synchronise between stages so per-stage times are exact. */
-  stageTimes?: boolean;
-  /** Progress of the query and window phases (progress.ts). */
-  onProgress?: ProgressCallback;
-}
-
-export const DEFAULT_SEGMENT: Required<Omit<SegmentOptions, 'form'>> & { form: PresetName } = {
-  scale: [2048, 448],
-  crop: 448,
-  stride: 224,
-  logitScale: 50,
-  probThd: 0,
-  form: 'clearclip',
-  windowBatch: 0,
-  probs: true,
-  stageTimes: false,
-  onProgress: () => undefined,
-};
-
-export interface Segmentation {
-  /** Original image size; pred and probs are at this size. */
-  width: number;
-  height: number;
-  /** Class index per pixel (line of the class file). */
-  pred: Int32Array;
-  /** [C, H, W] class probabilities, when asked for. */
-  probs?: Float32Array;
-  classNames: string[];
-  /** Size the model saw after the keep-ratio resize. */
-  inferenceSize: [number, number];
-  windows: number;
-  /** Milliseconds per stage: decode, resize, queries, vision, logits, postprocess, total. */
-  timings: Record<string, number>;
-}
-
 /** ClearCLIP open-vocabulary segmentation: `const seg = await ClearCLIP.load({...}); await seg.segment(img, 'sky,tree')`. */
-export class ClearCLIP {
-  private blocks = new Map<string, DecomposedBlock>();
+export class ClearCLIP extends ClearCLIPCore {
+  declare readonly clip: CLIP;
   /** The runtime weights file that was loaded (provenance for outputs). */
   weightsFile = '';
 
-  private constructor(
-    readonly clip: CLIP,
-    readonly tokenizer: ClipTokenizer,
-    private readonly cacheDir: string | null | undefined,
-    private readonly ownsDevice: boolean,
-  ) {}
+  private constructor(clip: CLIP, tokenizer: ClipTokenizer, readonly settings: ResolvedModelSettings, ownsDevice: boolean) {
+    const cacheDir = settings.queryCacheDir;
+    super(clip, tokenizer, (names, onProgress) => queryFeatures(clip, tokenizer, names, { cacheDir, onProgress }), ownsDevice);
+  }
 
   static async load(opts: LoadOptions = {}): Promise<ClearCLIP> {
+    // Options, environment and defaults are resolved here, once; a bad value fails before the device opens.
+    const s = resolveModelSettings(opts);
     const device = opts.device ?? (await GpuDevice.create());
     try {
-      const dtype = opts.dtype ?? 'f32';
+      // What the device must support is known now: no download or conversion happens for a dtype it cannot run.
+      checkDeviceSettings(s, device);
+      // Kernel choices from `clearclip tune` (or an earlier bench) on this adapter; none: the heuristics.
+      if (opts.cacheDir !== null) await loadTunedChoices(device, nodeTuneStore(`${s.cacheDir}/tune`));
       const path = await resolveWeights({
-        weights: opts.weights, model: opts.model, pretrained: opts.pretrained, dtype, quickGelu: opts.quickGelu,
-        cacheDir: opts.cacheDir ?? undefined, onProgress: opts.onProgress, log: opts.log,
+        weights: s.weights, model: s.model, pretrained: s.pretrained, dtype: s.dtype, quickGelu: s.quickGelu,
+        cacheDir: s.cacheDir, hub: s.hub, onProgress: opts.onProgress, log: opts.log,
       });
       const loading = new PhaseReporter(opts.onProgress, 'load', path, 'tensors', null).start();
-      const clip = await CLIP.load(device, path, { dtype });
+      const clip = await CLIP.load(device, path, { dtype: s.dtype });
       loading.done();
-      const tokenizer = await loadTokenizer(opts.vocab, { log: opts.log, onProgress: opts.onProgress });
-      const seg = new ClearCLIP(clip, tokenizer, opts.cacheDir, !opts.device);
+      const tokenizer = await loadTokenizer(s.vocab, { log: opts.log, onProgress: opts.onProgress, hub: s.hub, vocabSource: s.vocabSource });
+      const seg = new ClearCLIP(clip, tokenizer, s, !opts.device);
       seg.weightsFile = path;
       return seg;
     } catch (e) {
@@ -112,86 +72,14 @@ export class ClearCLIP {
     }
   }
 
-  get device(): GpuDevice {
-    return this.clip.device;
-  }
-
-  private block(form: LastBlockForm): DecomposedBlock {
-    const key = JSON.stringify(form);
-    let b = this.blocks.get(key);
-    if (!b) {
-      b = new DecomposedBlock(this.clip.visual.blocks.at(-1)!, form);
-      this.blocks.set(key, b);
-    }
-    return b;
-  }
-
-  /** Classes as a ClassSpec, class-file text (lines, comma synonyms), or a list of names. */
-  static classes(classes: string | string[] | ClassSpec): ClassSpec {
-    if (Array.isArray(classes)) return parseClassFile(classes.join('\n'), 'classes');
-    if (typeof classes === 'string') return classes.includes('\n') ? parseClassFile(classes, 'classes') : parseClassList(classes);
-    return classes;
-  }
-
-  /** Normalised query features [Q, E] for the classes (cached on disk per model and name). */
-  async queries(spec: ClassSpec, onProgress?: ProgressCallback): Promise<Float32Array> {
-    return queryFeatures(this.clip, this.tokenizer, spec.queries, { cacheDir: this.cacheDir, onProgress });
-  }
-
-  async segment(image: RgbImage | string, classes: string | string[] | ClassSpec, opts: SegmentOptions = {}): Promise<Segmentation> {
-    const o = { ...DEFAULT_SEGMENT, ...opts };
-    const form: LastBlockForm = typeof o.form === 'string' ? PRESETS[o.form] : o.form;
-    if (!form) throw new Error(`unknown preset ${String(opts.form)} (known: ${Object.keys(PRESETS).join(', ')})`);
-    const timings: Record<string, number> = {};
+  /**
+   * An image file (decoded here: PNG, JPEG with EXIF orientation) or decoded pixels; classes prepared once with
+   * prepareClasses() for many images, or a spec / class-file text / "sky,tree" list prepared for this call.
+   */
+  async segment(image: RgbImage | string, classes: ClassesInput, opts: SegmentOptions = {}): Promise<Segmentation> {
     const t0 = performance.now();
-    let t = t0;
-    const lap = (name: string) => {
-      const now = performance.now();
-      timings[name] = now - t;
-      t = now;
-    };
-    const img = typeof image === 'string' ? await readImage(image) : image;
-    lap('decode');
-    const [h, w] = mmsegRescaleSize(img.height, img.width, o.scale);
-    const resized = h === img.height && w === img.width ? img : resizeLinearU8(img, w, h);
-    const input = normalizeToNchw(resized);
-    lap('resize');
-    const spec = ClearCLIP.classes(classes);
-    const q = await this.queries(spec, opts.onProgress);
-    lap('queries');
-    const windows = new PhaseReporter(opts.onProgress, 'windows', typeof image === 'string' ? image : `${img.width}x${img.height} image`, 'windows', null).start();
-    const r = await slideInference(this.clip, this.block(form), input, [h, w], q, spec.queryClass, {
-      crop: o.crop,
-      stride: o.stride,
-      logitScale: o.logitScale,
-      probThd: o.probThd,
-      windowBatch: o.windowBatch || undefined,
-      outputSize: [img.height, img.width],
-      probs: o.probs,
-      stageTimes: o.stageTimes,
-      onWindows: opts.onProgress ? (done, total) => windows.progress(done, { total }) : undefined,
-    });
-    windows.done();
-    Object.assign(timings, r.timings);
-    t = performance.now();
-    timings.total = t - t0;
-    return {
-      width: img.width,
-      height: img.height,
-      pred: r.pred,
-      probs: r.probs,
-      classNames: spec.classNames,
-      inferenceSize: [h, w],
-      windows: r.geometry.boxes.length,
-      timings,
-    };
-  }
-
-  dispose(): void {
-    for (const b of this.blocks.values()) b.dispose();
-    this.blocks.clear();
-    this.clip.dispose();
-    if (this.ownsDevice) this.device.destroy();
+    const img = typeof image === 'string' ? await readImage(image, { maxPixels: this.settings.maxImagePixels }) : image;
+    return this.segmentRgb(img, classes, opts, performance.now() - t0, typeof image === 'string' ? image : undefined);
   }
 }
 
@@ -200,7 +88,7 @@ export async function readClassFile(file: string): Promise<ClassSpec> {
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    throw new Error(`--classes-file ${file}: ${(e as Error).message}`);
+    throw new SettingsError('classesFile', `${file}: ${(e as Error).message}`);
   }
   return parseClassFile(text, file);
 }

@@ -1,6 +1,6 @@
 export * from './image/index.js';
 export * from './render/index.js';
-export { ClearCLIP, DEFAULT_SEGMENT, readClassFile, type LoadOptions, type SegmentOptions, type Segmentation } from './clearclip.js';
+export { ClearCLIP, DEFAULT_SEGMENT, PreparedClasses, readClassFile, type ClassesInput, type LoadOptions, type SegmentOptions, type Segmentation } from './clearclip.js';
 export { type ProgressEvent, type ProgressCallback, type ProgressPhase, type ProgressStatus } from './progress.js';
 export { listCache, pruneCache, type CacheEntry, type PruneOptions } from './runtime-cache.js';
 export { VERSION } from './version.js';
@@ -16,4 +16,6 @@ export { OPENAI_IMAGENET_TEMPLATES } from './templates.js';
 export { evalSegmenterFactory } from './eval-segmenter.js';
 export { runParity, type ParityOptions } from './parity/run.js';
 export { type ParityRow, formatRows } from './parity/compare.js';
-export * as reference from './reference/index.js';
+export { ClearCLIPCore, type QueryFeatureSource } from './segmenter.js';
+export { encodeQueries } from './query-encode.js';
+export { checkSegmentSettings, presetForm, SettingsError, type CheckedSettings } from './settings-check.js';

@@ -1,5 +1,5 @@
 import { type Tensor, add, attention, layerNorm, matmul, slice } from '@clearclip/tensor';
-import { type HeadDims, type HeadView, type ResidualAttentionBlock, type TransformerBlock, applyAttention, attentionWeights, fusedAttentionEnabled } from '@clearclip/vit';
+import { type HeadDims, type HeadView, type ResidualAttentionBlock, type TransformerBlock, applyAttention, attentionWeights, fusedAttentionEnabled } from '@clearclip/vit/core';
 
 /** Attention of the last block: q·kᵀ (vanilla), q·qᵀ (ClearCLIP), k·kᵀ, v·vᵀ, SCLIP's softmax(qqᵀ)+softmax(kkᵀ), identity (MaskCLIP: v). */
 export type AttentionKind = 'qk' | 'qq' | 'kk' | 'vv' | 'sclip' | 'identity';

@@ -3,12 +3,13 @@ import { existsSync } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { SafetensorsFile } from '@clearclip/tensor/safetensors';
-import { convertCheckpoint, downloadHubFiles, downloadModel, findHubModel, type DownloadProgress } from '@clearclip/weights-tools';
+import { convertCheckpoint, downloadHubFiles, downloadModel, findHubModel, type DownloadProgress, type HubSettings } from '@clearclip/weights-tools';
 import { ClipTokenizer, RUNTIME_FORMAT } from '@clearclip/vit';
-import { defaultCacheDir } from './queries.js';
+import { DEFAULT_MODEL, DEFAULT_PRETRAINED, defaultClearclipCacheDir } from './settings.js';
 import { PhaseReporter, type ProgressCallback } from './progress.js';
 import { runtimeDir, runtimeFileName, sourceSha256, touch } from './runtime-cache.js';
 import { quickGeluWarning } from './quick-gelu.js';
+import { weightsFile } from './weights-folder.js';
 
 export interface ResolveWeightsOptions {
   weights?: string;
@@ -17,7 +18,10 @@ export interface ResolveWeightsOptions {
   dtype: 'f32' | 'f16';
   /** Force QuickGELU (true) or GELU (false); default: the model table for hub models, else the checkpoint's config. */
   quickGelu?: boolean;
+  /** Converted weights; default $CLEARCLIP_CACHE or ~/.cache/clearclip (settings.ts). */
   cacheDir?: string;
+  /** Hub location and access (settings.ts resolves them at the entry); default: the environment's. */
+  hub?: HubSettings;
   onProgress?: ProgressCallback;
   log?: (msg: string) => void;
 }
@@ -42,22 +46,22 @@ function downloadReporter(cb: ProgressCallback | undefined): ((p: DownloadProgre
  * are keyed by the source's sha256 (runtime-cache.ts).
  */
 export async function resolveWeights(opts: ResolveWeightsOptions): Promise<string> {
-  const cache = opts.cacheDir ?? defaultCacheDir();
+  const cache = opts.cacheDir ?? defaultClearclipCacheDir();
   let source: string;
   let config: string | undefined;
   let quickGelu = opts.quickGelu;
   if (opts.weights) {
-    if (!existsSync(opts.weights)) throw new Error(`weights ${opts.weights}: file not found`);
-    if (await isRuntimeFile(opts.weights)) {
+    const file = weightsFile(opts.weights);
+    if (await isRuntimeFile(file)) {
       if (opts.quickGelu !== undefined) throw new Error(`weights ${opts.weights}: already converted; quickGelu applies to checkpoints (convert again from the checkpoint)`);
-      return opts.weights;
+      return file;
     }
-    source = opts.weights;
+    source = file;
   } else {
-    const model = opts.model ?? 'ViT-B-16';
-    const pretrained = opts.pretrained ?? 'openai';
+    const model = opts.model ?? DEFAULT_MODEL;
+    const pretrained = opts.pretrained ?? DEFAULT_PRETRAINED;
     findHubModel(model, pretrained); // an unknown name fails here, before any network
-    const d = await downloadModel({ model, pretrained, onProgress: downloadReporter(opts.onProgress) });
+    const d = await downloadModel({ model, pretrained, ...opts.hub, onProgress: downloadReporter(opts.onProgress) });
     if (d.fromCache) new PhaseReporter(opts.onProgress, 'download', `${d.repo}`, 'bytes', null).cached(path.dirname(d.weights));
     source = d.weights;
     config = d.config;
@@ -107,18 +111,21 @@ async function isRuntimeFile(p: string): Promise<boolean> {
 export const TOKENIZER_REPO = 'openai/clip-vit-base-patch16';
 
 /**
- * CLIP's tokenizer: bpe_simple_vocab_16e6.txt.gz from an explicit path or $CLEARCLIP_VOCAB; else the hub's
- * vocab.json + merges.txt of the OpenAI CLIP repo (downloaded once, then read from the hub cache).
+ * CLIP's tokenizer: bpe_simple_vocab_16e6.txt.gz when a vocab file is given (the entry resolves option or
+ * $CLEARCLIP_VOCAB, settings.ts); else the hub's vocab.json + merges.txt of the OpenAI CLIP repo (downloaded once,
+ * then read from the hub cache). `vocabSource` only words the error.
  */
-export async function loadTokenizer(explicit?: string, opts: { log?: (m: string) => void; onProgress?: ProgressCallback } = {}): Promise<ClipTokenizer> {
-  const file = explicit ?? process.env.CLEARCLIP_VOCAB;
-  if (file) {
-    if (!existsSync(file)) throw new Error(`vocab ${file}${explicit ? '' : ' (from $CLEARCLIP_VOCAB)'}: file not found`);
-    return ClipTokenizer.fromBpeGz(file);
+export async function loadTokenizer(
+  vocab?: string,
+  opts: { log?: (m: string) => void; onProgress?: ProgressCallback; hub?: HubSettings; vocabSource?: 'option' | 'env' } = {},
+): Promise<ClipTokenizer> {
+  if (vocab) {
+    if (!existsSync(vocab)) throw new Error(`vocab ${vocab}${opts.vocabSource === 'env' ? ' (from $CLEARCLIP_VOCAB)' : ''}: file not found`);
+    return ClipTokenizer.fromBpeGz(vocab);
   }
   try {
-    const [vocab, merges] = await downloadHubFiles({ repo: TOKENIZER_REPO, files: ['vocab.json', 'merges.txt'], onProgress: downloadReporter(opts.onProgress) });
-    return ClipTokenizer.fromHubFiles(vocab, merges);
+    const [v, merges] = await downloadHubFiles({ repo: TOKENIZER_REPO, files: ['vocab.json', 'merges.txt'], ...opts.hub, onProgress: downloadReporter(opts.onProgress) });
+    return ClipTokenizer.fromHubFiles(v, merges);
   } catch (e) {
     throw new Error(`CLIP's tokenizer files could not be found or downloaded (${(e as Error).message}). Pass vocab (--vocab bpe_simple_vocab_16e6.txt.gz; it ships with OpenCLIP) or set CLEARCLIP_VOCAB.`);
   }

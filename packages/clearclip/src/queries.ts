@@ -1,12 +1,13 @@
-import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { l2Normalize } from '@clearclip/tensor';
-import { type CLIP, type ClipTokenizer, encodePrefixes, encodeSuffixes } from '@clearclip/vit';
+import type { CLIP, ClipTokenizer } from '@clearclip/vit';
 import { OPENAI_IMAGENET_TEMPLATES } from './templates.js';
 import { PhaseReporter, type ProgressCallback } from './progress.js';
-import { eotPosition, lengthBatches, planPrefixGroups, templatePrefix } from './prompt-plan.js';
+import { encodeQueries } from './query-encode.js';
+
+export { trimTokenRows } from './query-encode.js';
 
 export interface QueryOptions {
   templates?: readonly ((c: string) => string)[];
@@ -24,34 +25,12 @@ export interface QueryOptions {
   plan?: 'prefix' | 'length' | 'fifo';
   /** 'queries' progress events: classes done of those not cached, with prompts/s. */
   onProgress?: ProgressCallback;
+  /** A cache that cannot be written is not fatal: told here (default: stderr) and the features are still returned. */
+  onWarn?: (message: string) => void;
 }
 
 export function defaultCacheDir(): string {
   return process.env.CLEARCLIP_CACHE ?? path.join(os.homedir(), '.cache', 'clearclip');
-}
-
-/**
- * Rows of token ids cut after the longest row's end-of-text token. Attention is causal and pooling reads the
- * end-of-text row, so the padding after it cannot change any feature: the text tower runs on L tokens, not 77.
- */
-export function trimTokenRows(ids: Int32Array, rows: number, context: number, eot: number): { ids: Int32Array; length: number } {
-  let len = 1;
-  for (let r = 0; r < rows; r++) {
-    let e = context - 1;
-    for (let l = 0; l < context; l++) if (ids[r * context + l] === eot) { e = l; break; }
-    len = Math.max(len, e + 1);
-  }
-  if (len === context) return { ids, length: context };
-  const out = new Int32Array(rows * len);
-  for (let r = 0; r < rows; r++) out.set(ids.subarray(r * context, r * context + len), r * len);
-  return { ids: out, length: len };
-}
-
-function l2(v: Float64Array): Float64Array {
-  let s = 0;
-  for (const x of v) s += x * x;
-  const n = Math.sqrt(s);
-  return v.map((x) => x / n);
 }
 
 /** What identifies a model's text tower for the cache: its config and its source checksum (or file identity). */
@@ -96,119 +75,39 @@ export async function queryFeatures(clip: CLIP, tokenizer: ClipTokenizer, names:
   const report = new PhaseReporter(opts.onProgress, 'queries', what, 'classes', todo.length).start();
   const tStart = performance.now();
 
+  const rate = (prompts: number) => prompts / Math.max(1e-3, (performance.now() - tStart) / 1000);
+  const fresh = await encodeQueries(clip, tokenizer, todo.map((i) => names[i]), templates, {
+    batch: opts.batch,
+    onBatch: opts.onBatch,
+    plan: opts.plan,
+    onPrompts: (done) => report.progress(Math.floor(done / templates.length), { rate: rate(done) }),
+  });
+  report.done({ rate: rate(todo.length * templates.length) });
   const T = templates.length;
-  const feats = new Float32Array(todo.length * T * E);
-  let done = 0;
-  const step = (prompts: number) => {
-    done += prompts;
-    report.progress(Math.floor(done / T), { rate: done / Math.max(1e-3, (performance.now() - tStart) / 1000) });
-  };
-  const plan = opts.plan ?? 'prefix';
-  if (plan === 'prefix') await prefixFeatures(clip, tokenizer, todo.map((i) => names[i]), templates, feats, opts, step);
-  else {
-    const prompts = todo.flatMap((i) => templates.map((t) => t(names[i])));
-    await wholePromptFeatures(clip, tokenizer, prompts, prompts.map((_, p) => p), feats, opts, plan === 'length', step);
-  }
-  report.done({ rate: (todo.length * T) / Math.max(1e-3, (performance.now() - tStart) / 1000) });
+  let cacheOk = true;
   for (let k = 0; k < todo.length; k++) {
-    const mean = new Float64Array(E);
-    for (let t = 0; t < T; t++) for (let e = 0; e < E; e++) mean[e] += feats[(k * T + t) * E + e];
-    const q = Float32Array.from(l2(mean.map((x) => x / T)));
+    const q = fresh.subarray(k * E, (k + 1) * E);
     out.set(q, todo[k] * E);
-    if (dir) {
-      await mkdir(dir, { recursive: true });
-      const f = fileOf(names[todo[k]]);
-      await writeFile(`${f}.tmp`, q);
-      await rename(`${f}.tmp`, f);
-    }
+    if (dir && cacheOk) cacheOk = await writeCached(dir, fileOf(names[todo[k]]), q, opts.onWarn);
   }
   return out;
 }
 
-type Templates = readonly ((c: string) => string)[];
-
-/** L2-normalised features of whole prompts, prompt p's into feats[slots[p] * E]. */
-async function wholePromptFeatures(
-  clip: CLIP,
-  tokenizer: ClipTokenizer,
-  prompts: string[],
-  slots: readonly number[],
-  feats: Float32Array,
-  opts: QueryOptions,
-  byLength: boolean,
-  step: (prompts: number) => void,
-): Promise<void> {
-  const E = clip.config.embedDim;
-  const ctx = clip.config.text.contextLength;
-  const dev = clip.device;
-  const all = tokenizer.tokenize(prompts, ctx);
-  // Prompt order: by token length, so that a batch is cut to (almost) its own rows' length; or as given.
-  const lengths = prompts.map((_, p) => eotPosition(all, p, ctx, tokenizer.eotId) + 1);
-  const order = byLength ? lengthBatches(lengths).flatMap((b) => b.prompts) : prompts.map((_, p) => p);
-  for (let s = 0; s < order.length; ) {
-    // As many prompts as the binding limit allows at this chunk's token length (long class names need smaller batches).
-    let n = Math.min(opts.batch ?? 512, order.length - s);
-    for (;;) {
-      const chunk = order.slice(s, s + n);
-      const rows = new Int32Array(n * ctx);
-      chunk.forEach((p, r) => rows.set(all.subarray(p * ctx, (p + 1) * ctx), r * ctx));
-      const { ids, length } = trimTokenRows(rows, n, ctx, tokenizer.eotId);
-      const fit = clip.text.maxBatch(length, dev.maxTensorBytes);
-      if (n > fit) {
-        n = fit;
-        continue;
-      }
-      opts.onBatch?.(n, length);
-      const f = await dev.scopeAsync(async () => l2Normalize(clip.encodeText(ids, n)).read());
-      chunk.forEach((p, r) => feats.set(f.subarray(r * E, (r + 1) * E), slots[p] * E));
-      break;
-    }
-    s += n;
-    step(n);
-  }
-}
-
 /**
- * The same features by prefix groups (see prompt-plan.ts): per group of templates with equal-length prefixes, the
- * prefixes run once, then each bucket of classes runs its remaining tokens against the cached keys and values.
+ * One cache entry, through a temporary name of its own (concurrent writers of the same entry, in this process or
+ * another, each rename a complete file). False, after one warning, when the cache cannot be written.
  */
-async function prefixFeatures(
-  clip: CLIP,
-  tokenizer: ClipTokenizer,
-  names: string[],
-  templates: Templates,
-  feats: Float32Array,
-  opts: QueryOptions,
-  step: (prompts: number) => void,
-): Promise<void> {
-  const E = clip.config.embedDim;
-  const ctx = clip.config.text.contextLength;
-  const dev = clip.device;
-  const T = templates.length;
-  const rows = templates.map((t) => tokenizer.tokenize(names.map((n) => t(n)), ctx));
-  // Probe names whose first tokens differ mark where each template's class name starts.
-  const prefixes = templates.map((t) => templatePrefix(tokenizer.tokenize([t('a')], ctx), tokenizer.tokenize([t('b')], ctx), ctx, tokenizer.eotId));
-  const maxRows = (tokens: number) => Math.min(opts.batch ?? 512, clip.text.maxBatch(tokens, dev.maxTensorBytes));
-  const { groups, whole } = planPrefixGroups(rows, prefixes, names.length, ctx, tokenizer.eotId, maxRows);
-  if (whole.length) {
-    const prompts = whole.map(([t, c]) => templates[t](names[c]));
-    await wholePromptFeatures(clip, tokenizer, prompts, whole.map(([t, c]) => c * T + t), feats, opts, true, step);
-  }
-  for (const group of groups) {
-    const G = group.templates.length;
-    const prefix = encodePrefixes(clip.text, group.prefixIds, G);
-    try {
-      for (const b of group.buckets) {
-        const C = b.classes.length;
-        opts.onBatch?.(G * C, b.S);
-        const f = await dev.scopeAsync(async () => l2Normalize(encodeSuffixes(clip.text, prefix, b.ids, C)).read());
-        group.templates.forEach((t, g) =>
-          b.classes.forEach((c, k) => feats.set(f.subarray((g * C + k) * E, (g * C + k + 1) * E), (c * T + t) * E)),
-        );
-        step(G * C);
-      }
-    } finally {
-      prefix.dispose();
-    }
+async function writeCached(dir: string, file: string, q: Float32Array, onWarn?: (m: string) => void): Promise<boolean> {
+  const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    await mkdir(dir, { recursive: true });
+    await writeFile(tmp, q);
+    await rename(tmp, file);
+    return true;
+  } catch (e) {
+    await rm(tmp, { force: true }).catch(() => undefined);
+    const warn = onWarn ?? ((m: string) => process.stderr.write(`warning: ${m}\n`));
+    warn(`query cache ${dir} cannot be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); continuing without caching`);
+    return false;
   }
 }

@@ -65,7 +65,8 @@ export async function slideInference(
   block: DecomposedBlock,
   image: Float32Array,
   size: [number, number],
-  queries: Float32Array,
+  /** [Q, E] on the host, or already on the device in the model's dtype (prepared classes; not disposed here). */
+  queries: Float32Array | Tensor,
   queryClass: number[],
   opts: SlideOptions,
 ): Promise<SlideResult> {
@@ -73,7 +74,8 @@ export async function slideInference(
   const [H, W] = size;
   const E = clip.config.embedDim;
   const Q = queryClass.length;
-  if (queries.length !== Q * E) throw new Error(`slideInference: ${queries.length} query values, expected ${Q} x ${E}`);
+  const nValues = queries instanceof Float32Array ? queries.length : queries.size;
+  if (nValues !== Q * E) throw new Error(`slideInference: ${nValues} query values, expected ${Q} x ${E}`);
   const p = clip.config.vision.patchSize;
   const [oH, oW] = opts.outputSize ?? [H, W];
   const plan = windowPlan(H, W, [oH, oW], opts.crop, opts.stride, p);
@@ -108,10 +110,24 @@ export async function slideInference(
     }
     await stage('vision');
 
-    const qAll = dev.tensor(queries, [Q, E], clip.dtype, 'queries');
+    const qAll = queries instanceof Float32Array ? dev.tensor(queries, [Q, E], clip.dtype, 'queries') : queries;
     const maxBytes = opts.maxChunkBytes ?? Math.min(dev.limits.maxStorageBufferBindingSize, 512 * 1024 * 1024) / 2;
-    const chunks = queryChunks(queryClass, Math.max(geo.h * geo.w, oH * oW), maxBytes);
-    const chunkLogits = (c: { start: number; end: number }): Tensor => {
+    // The full-size stages ([Qc, rows, W] logits, [2, pixels] softmax statistics, [C, rows, W] probabilities) run
+    // in bands of output rows, so that no tensor passes the binding limit however large the photo; an image that
+    // fits is one band, as before.
+    const fitRows = Math.floor(maxBytes / 8 / oW);
+    const whole = opts.crop === 0;
+    const banded = fitRows < oH && (plan.resizeAfter || whole);
+    // Whole-image mode normally merges straight to the output size; too large for that, the [Qc, gh, gw] logits are
+    // kept and resized band by band instead (the bilinear map of upstream's F.interpolate to ori_shape).
+    const resizeLater = plan.resizeAfter || banded;
+    const bandRows = banded ? Math.max(1, fitRows) : oH;
+    const bands: [number, number][] = [];
+    for (let r0 = 0; r0 < oH; r0 += bandRows) bands.push([r0, Math.min(oH, r0 + bandRows)]);
+    // Per query, the largest planes held: the merged logits (at the grid size when whole-image mode is banded) and a band.
+    const chunks = queryChunks(queryClass, Math.max(whole && banded ? gh * gw : geo.h * geo.w, bandRows * oW), maxBytes);
+    /** Merged window logits [Qc, h, w] at inference size for a chunk of queries. */
+    const merged = (c: { start: number; end: number }): Tensor => {
       const qc = c.start === 0 && c.end === Q ? qAll : slice(qAll, 0, c.start, c.end);
       let acc: Tensor | null = null;
       for (const f of feats) {
@@ -119,45 +135,68 @@ export async function slideInference(
         const cos = matmul(f.t, qc, { transposeB: true }); // [nb, g, Qc]
         const cos32 = cos.dtype === 'f32' ? cos : cast(cos, 'f32');
         const grid = permute(cos32.reshape([nb, gh, gw, c.end - c.start]), [0, 3, 1, 2]);
-        acc = windowMerge(grid, geo, f.first, acc);
+        // (A view: it keeps the grid's storage alive after grid.dispose().)
+        acc = whole && banded ? grid.reshape([c.end - c.start, gh, gw]) : windowMerge(grid, geo, f.first, acc);
         grid.dispose();
         if (cos32 !== cos) cos32.dispose();
         cos.dispose();
       }
       if (qc !== qAll) qc.dispose();
-      if (!plan.resizeAfter) return acc!;
-      const resized = resizeBilinear(acc!, oH, oW);
-      acc!.dispose();
+      return acc!;
+    };
+    // With several bands the merged logits (small) are kept instead of recomputed per band.
+    const mergedKept = new Map<number, Tensor>();
+    const bandLogits = (i: number, band: [number, number]): Tensor => {
+      let acc = mergedKept.get(i);
+      if (!acc) {
+        acc = merged(chunks[i]);
+        if (bands.length > 1) mergedKept.set(i, acc);
+      }
+      if (!resizeLater) return acc;
+      const resized = resizeBilinear(acc, oH, oW, { rows: band });
+      if (bands.length === 1) acc.dispose();
       return resized;
     };
 
-    let state: SegState | null = null;
-    const logitsOut = opts.logits ? new Float32Array(Q * oH * oW) : undefined;
-    const kept: Tensor[] = [];
-    for (const [i, c] of chunks.entries()) {
-      const l = chunkLogits(c);
-      state = segAccumulate(l, queryClass.slice(c.start, c.end), state, i === 0, i === chunks.length - 1, opts.logitScale, opts.probThd);
-      if (logitsOut) logitsOut.set(await l.readFloat(), c.start * oH * oW);
-      if (chunks.length === 1) kept.push(l);
-      else l.dispose();
-    }
-    await stage('logits');
-
-    const pred = (await state!.best.read()) as Int32Array;
-    let probs: Float32Array | undefined;
-    if (opts.probs !== false) {
-      const C = classRanges(queryClass).length;
-      probs = new Float32Array(C * oH * oW);
-      for (const c of chunks) {
-        const l = kept[0] ?? chunkLogits(c);
-        const ranges = classRanges(queryClass.slice(c.start, c.end).map((k) => k - queryClass[c.start]));
-        const pr = segProbs(l, ranges, state!, opts.logitScale);
-        probs.set(await pr.readFloat(), queryClass[c.start] * oH * oW);
-        pr.dispose();
-        if (!kept.length) l.dispose();
+    const plane = oH * oW;
+    const pred = new Int32Array(plane);
+    const C = classRanges(queryClass).length;
+    const probs = opts.probs !== false ? new Float32Array(C * plane) : undefined;
+    const logitsOut = opts.logits ? new Float32Array(Q * plane) : undefined;
+    /** Rows of a band's [n, bandRows, W] planes into [*, oH, W] at plane `first`. */
+    const putPlanes = (dst: Float32Array, src: Float32Array, n: number, first: number, off: number, bandPx: number) => {
+      for (let k = 0; k < n; k++) dst.set(src.subarray(k * bandPx, (k + 1) * bandPx), (first + k) * plane + off);
+    };
+    for (const band of bands) {
+      const off = band[0] * oW;
+      const bandPx = (band[1] - band[0]) * oW;
+      let state: SegState | null = null;
+      const kept: Tensor[] = [];
+      for (const [i, c] of chunks.entries()) {
+        const l = bandLogits(i, band);
+        state = segAccumulate(l, queryClass.slice(c.start, c.end), state, i === 0, i === chunks.length - 1, opts.logitScale, opts.probThd);
+        if (logitsOut) putPlanes(logitsOut, await l.readFloat(), c.end - c.start, c.start, off, bandPx);
+        if (chunks.length === 1) kept.push(l);
+        else l.dispose();
       }
+      await stage('logits');
+      pred.set((await state!.best.read()) as Int32Array, off);
+      if (probs) {
+        for (const [i, c] of chunks.entries()) {
+          const l = kept[0] ?? bandLogits(i, band);
+          const ranges = classRanges(queryClass.slice(c.start, c.end).map((k) => k - queryClass[c.start]));
+          const pr = segProbs(l, ranges, state!, opts.logitScale);
+          putPlanes(probs, await pr.readFloat(), ranges.length, queryClass[c.start], off, bandPx);
+          pr.dispose();
+          if (!kept.length) l.dispose();
+        }
+      }
+      for (const k of kept) k.dispose();
+      state!.stats.dispose();
+      state!.best.dispose();
+      await stage('postprocess');
     }
-    await stage('postprocess');
+    for (const m of mergedKept.values()) m.dispose();
     return { height: oH, width: oW, pred, probs, logits: logitsOut, geometry: geo, timings };
   });
 }

@@ -6,8 +6,7 @@
 // so q, k and v are read straight from a fused [B, L, 3W] projection and out written as [B, L, W].
 alias T = f32;
 const HD: u32 = 64u;
-const WG: u32 = 64u;
-const KT: u32 = 16u;
+// WG (query rows per workgroup) and KT (keys per tile) come from the descriptor (ops/attention.ts).
 const CAUSAL: bool = false;
 const LOWEST: f32 = -3.4028234663852886e38;
 

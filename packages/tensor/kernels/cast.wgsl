@@ -1,7 +1,6 @@
 // Elementwise dtype conversion S -> T through f32 (f16 -> f32 is exact; f32 -> f16 rounds to nearest).
 alias S = f32;
 alias T = f32;
-const WG: u32 = 256u;
 
 struct Params { n: u32, pad0: u32, pad1: u32, pad2: u32 }
 
@@ -9,9 +8,7 @@ struct Params { n: u32, pad0: u32, pad1: u32, pad2: u32 }
 @group(0) @binding(1) var<storage, read> x: array<S>;
 @group(0) @binding(2) var<storage, read_write> out: array<T>;
 
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let i = (wid.y * nwg.x + wid.x) * WG + lid;
+fn perInvocation(i: u32) {
   if (i >= p.n) { return; }
   out[i] = T(f32(x[i]));
 }

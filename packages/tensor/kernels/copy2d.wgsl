@@ -2,7 +2,6 @@
 // out[dst_off + r*dst_stride + c] = x[src_off + r*src_stride + c]. concat writes each input into its column
 // band of the output; slice reads one band of its input. Pure data movement, so every dtype works bit-exactly.
 alias T = f32;
-const WG: u32 = 256u;
 
 struct Params { rows: u32, cols: u32, src_off: u32, src_stride: u32, dst_off: u32, dst_stride: u32 }
 
@@ -10,9 +9,7 @@ struct Params { rows: u32, cols: u32, src_off: u32, src_stride: u32, dst_off: u3
 @group(0) @binding(1) var<storage, read> x: array<T>;
 @group(0) @binding(2) var<storage, read_write> out: array<T>;
 
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let i = (wid.y * nwg.x + wid.x) * WG + lid;
+fn perInvocation(i: u32) {
   if (i >= p.rows * p.cols) { return; }
   let r = i / p.cols;
   let c = i % p.cols;

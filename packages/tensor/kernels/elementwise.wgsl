@@ -3,7 +3,6 @@
 // position tables. OP 2 (scale) ignores b: out = a * alpha + beta.
 alias T = f32;
 const OP: u32 = 0u; // 0 add, 1 mul, 2 scale
-const WG: u32 = 256u;
 
 struct Params { n: u32, nb: u32, alpha: f32, beta: f32 }
 
@@ -12,9 +11,7 @@ struct Params { n: u32, nb: u32, alpha: f32, beta: f32 }
 @group(0) @binding(2) var<storage, read> b: array<T>;
 @group(0) @binding(3) var<storage, read_write> out: array<T>;
 
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let i = (wid.y * nwg.x + wid.x) * WG + lid;
+fn perInvocation(i: u32) {
   if (i >= p.n) { return; }
   let x = f32(a[i]);
   var r: f32;

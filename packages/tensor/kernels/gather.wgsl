@@ -1,7 +1,6 @@
 // out[r, :] = table[idx[r], :] — embedding lookup and row picking (text pooling at the end-of-text token).
 // Indices were range-checked on the host; a stray one still cannot read outside the table (clamped).
 alias T = f32;
-const WG: u32 = 256u;
 
 struct Params { rows: u32, width: u32, tableRows: u32, _pad: u32 }
 
@@ -10,9 +9,7 @@ struct Params { rows: u32, width: u32, tableRows: u32, _pad: u32 }
 @group(0) @binding(2) var<storage, read> idx: array<i32>;
 @group(0) @binding(3) var<storage, read_write> out: array<T>;
 
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let i = (wid.y * nwg.x + wid.x) * WG + lid;
+fn perInvocation(i: u32) {
   if (i >= p.rows * p.width) { return; }
   let r = i / p.width;
   let c = i % p.width;

@@ -2,7 +2,6 @@
 // variance (PyTorch). Two passes (mean, then squared deviations) avoid the cancellation of E[x^2] - E[x]^2.
 alias T = f32; // x and out
 alias P = f32; // gamma and beta
-const WG: u32 = 256u;
 
 struct Params { rows: u32, cols: u32, eps: f32, pad: u32 }
 
@@ -12,23 +11,9 @@ struct Params { rows: u32, cols: u32, eps: f32, pad: u32 }
 @group(0) @binding(3) var<storage, read> beta: array<P>;
 @group(0) @binding(4) var<storage, read_write> out: array<T>;
 
-var<workgroup> red: array<f32, WG>;
+// #include reduce
 
-fn reduceSum(v: f32, lid: u32) -> f32 {
-  red[lid] = v;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s = s >> 1u) {
-    if (lid < s) { red[lid] = red[lid] + red[lid + s]; }
-    workgroupBarrier();
-  }
-  let r = red[0];
-  workgroupBarrier();
-  return r;
-}
-
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let row = wid.y * nwg.x + wid.x;
+fn perWorkgroup(row: u32, lid: u32) {
   if (row >= p.rows) { return; }
   let base = row * p.cols;
   let n = f32(p.cols);

@@ -3,7 +3,6 @@
 // workgroup reductions whose barriers dominate on CPU-emulated GPUs.
 alias T = f32; // x and out
 alias P = f32; // gamma and beta
-const WG: u32 = 64u;
 
 struct Params { rows: u32, cols: u32, eps: f32, pad: u32 }
 
@@ -13,9 +12,7 @@ struct Params { rows: u32, cols: u32, eps: f32, pad: u32 }
 @group(0) @binding(3) var<storage, read> beta: array<P>;
 @group(0) @binding(4) var<storage, read_write> out: array<T>;
 
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let row = (wid.y * nwg.x + wid.x) * WG + lid;
+fn perInvocation(row: u32) {
   if (row >= p.rows) { return; }
   let base = row * p.cols;
   let n = f32(p.cols);

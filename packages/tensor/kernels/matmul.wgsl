@@ -24,9 +24,9 @@ const VEC_B: bool = false;
 const ACT: u32 = 0u;        // 0 none, 1 GELU (exact, erf), 2 QuickGELU x*sigmoid(1.702x)
 const HAS_BIAS: bool = false;
 const HAS_RES: bool = false;
-const TM: u32 = 12u;        // rows per lane (and per tile)
-const TN4: u32 = 2u;        // vec4 column groups per lane
-const WX: u32 = 8u;         // lanes per workgroup
+// TM (rows per lane and per tile), TN4 (vec4 column groups per lane) and WG (lanes per workgroup) are set by the
+// descriptor of each matmul variant (ops/matmul.ts).
+const WX: u32 = WG;
 
 const BN: u32 = WX * TN4 * 4u;
 
@@ -80,7 +80,7 @@ fn loadB(i: u32) -> vec4<f32> {
   return vec4<f32>(vec4<T>(b[i]));
 }
 
-@compute @workgroup_size(WX)
+@compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lx: u32) {
   let tile = wid.y * nwg.x + wid.x;
   if (tile >= p.total) { return; }

@@ -5,7 +5,6 @@
 alias T = f32; // x
 alias O = f32; // out: T for max, i32 for argmax
 const ARG: u32 = 0u; // 1: write the index of the maximum instead of its value
-const WG: u32 = 256u;
 
 struct Params { n: u32, len: u32, inner: u32, pad: u32 }
 
@@ -18,9 +17,7 @@ fn isNan(v: f32) -> bool {
   return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
 }
 
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let i = (wid.y * nwg.x + wid.x) * WG + lid;
+fn perInvocation(i: u32) {
   if (i >= p.n) { return; }
   let o = i / p.inner;
   let base = o * p.len * p.inner + (i - o * p.inner);

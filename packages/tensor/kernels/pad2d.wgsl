@@ -1,7 +1,6 @@
 // Constant padding of the last two axes: out [B, H + top + bottom, W + left + right] from x [B, H, W]
 // (B = product of the leading axes). Positions outside x get `value`, converted to T.
 alias T = f32;
-const WG: u32 = 256u;
 
 struct Params { n: u32, h: u32, w: u32, out_h: u32, out_w: u32, top: u32, left: u32, value: f32 }
 
@@ -9,9 +8,7 @@ struct Params { n: u32, h: u32, w: u32, out_h: u32, out_w: u32, top: u32, left: 
 @group(0) @binding(1) var<storage, read> x: array<T>;
 @group(0) @binding(2) var<storage, read_write> out: array<T>;
 
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let i = (wid.y * nwg.x + wid.x) * WG + lid;
+fn perInvocation(i: u32) {
   if (i >= p.n) { return; }
   let ox = i % p.out_w;
   let t = i / p.out_w;

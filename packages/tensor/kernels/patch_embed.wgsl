@@ -7,8 +7,7 @@
 alias T = f32;  // image and out
 alias WT = f32; // weight [D, C, P, P] = [D, K]
 const TK: u32 = 16u;
-const BM: u32 = 64u;
-const BN: u32 = 64u;
+// BM x BN output tile per workgroup of WG x WG_Y invocations: set by the descriptor (ops/patch-embed.ts).
 
 struct Params { M: u32, N: u32, K: u32, tokens: u32, gw: u32, P: u32, imgH: u32, imgW: u32, C: u32, pad0: u32, pad1: u32, pad2: u32 }
 
@@ -41,7 +40,7 @@ fn loadB(n: u32, k: u32) -> f32 {
   return f32(weight[n * p.K + k]);
 }
 
-@compute @workgroup_size(16, 16)
+@compute @workgroup_size(WG, WG_Y)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid3: vec3u, @builtin(local_invocation_index) li: u32) {
   let m0 = wid.y * BM;
   let n0 = wid.x * BN;

@@ -2,7 +2,6 @@
 // input axes that stay adjacent merged), so up to 6 axes remain. Output axes are right-aligned in dims/strides:
 // unused leading slots hold dim 1 and stride 0, so the loop below always runs 6 steps without a branch on rank.
 alias T = f32;
-const WG: u32 = 256u;
 
 struct Params {
   n: u32, _pad0: u32, _pad1: u32, _pad2: u32,
@@ -16,9 +15,7 @@ struct Params {
 @group(0) @binding(1) var<storage, read> x: array<T>;
 @group(0) @binding(2) var<storage, read_write> out: array<T>;
 
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let i = (wid.y * nwg.x + wid.x) * WG + lid;
+fn perInvocation(i: u32) {
   if (i >= p.n) { return; }
   var rem = i;
   var src = 0u;

@@ -6,7 +6,6 @@
 // The row sum runs first (along x), then the column sum, as PyTorch's CPU kernel does; accumulation is f32.
 alias T = f32;
 const TAPS: u32 = 4u;
-const WG: u32 = 256u;
 
 struct Params { n: u32, in_h: u32, in_w: u32, out_h: u32, out_w: u32 }
 
@@ -15,9 +14,7 @@ struct Params { n: u32, in_h: u32, in_w: u32, out_h: u32, out_w: u32 }
 @group(0) @binding(2) var<storage, read> tab: array<u32>;
 @group(0) @binding(3) var<storage, read_write> out: array<T>;
 
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let i = (wid.y * nwg.x + wid.x) * WG + lid;
+fn perInvocation(i: u32) {
   if (i >= p.n) { return; }
   let ox = i % p.out_w;
   let t = i / p.out_w;

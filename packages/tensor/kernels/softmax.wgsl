@@ -1,7 +1,6 @@
 // Row softmax of scale * x over the last axis: one workgroup per row, f32 arithmetic whatever T is.
 // Three strided passes over the row (max, sum of exp, write) keep no row-sized state, so any row length works.
 alias T = f32;
-const WG: u32 = 256u;
 // Lowest finite f32: WGSL has no infinity literal. A row of all -inf then gives exp(-inf) / 0 = NaN, as PyTorch.
 const LOWEST: f32 = -3.4028234663852886e38;
 
@@ -11,35 +10,9 @@ struct Params { rows: u32, cols: u32, scale: f32, pad: u32 }
 @group(0) @binding(1) var<storage, read> x: array<T>;
 @group(0) @binding(2) var<storage, read_write> out: array<T>;
 
-var<workgroup> red: array<f32, WG>;
+// #include reduce
 
-fn reduceMax(v: f32, lid: u32) -> f32 {
-  red[lid] = v;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s = s >> 1u) {
-    if (lid < s) { red[lid] = max(red[lid], red[lid + s]); }
-    workgroupBarrier();
-  }
-  let r = red[0];
-  workgroupBarrier();
-  return r;
-}
-
-fn reduceSum(v: f32, lid: u32) -> f32 {
-  red[lid] = v;
-  workgroupBarrier();
-  for (var s = WG / 2u; s > 0u; s = s >> 1u) {
-    if (lid < s) { red[lid] = red[lid] + red[lid + s]; }
-    workgroupBarrier();
-  }
-  let r = red[0];
-  workgroupBarrier();
-  return r;
-}
-
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let row = wid.y * nwg.x + wid.x;
+fn perWorkgroup(row: u32, lid: u32) {
   if (row >= p.rows) { return; }
   let base = row * p.cols;
   var m = LOWEST;

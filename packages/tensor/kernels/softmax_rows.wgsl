@@ -3,7 +3,6 @@
 // tokens, text prompts) do not repay, least of all on CPU-emulated GPUs where a workgroup is a loop.
 // The serial sum adds elements in index order, so trailing exact zeros (masked positions) never change it.
 alias T = f32;
-const WG: u32 = 64u;
 const LOWEST: f32 = -3.4028234663852886e38;
 
 struct Params { rows: u32, cols: u32, scale: f32, pad: u32 }
@@ -12,9 +11,7 @@ struct Params { rows: u32, cols: u32, scale: f32, pad: u32 }
 @group(0) @binding(1) var<storage, read> x: array<T>;
 @group(0) @binding(2) var<storage, read_write> out: array<T>;
 
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let row = (wid.y * nwg.x + wid.x) * WG + lid;
+fn perInvocation(row: u32) {
   if (row >= p.rows) { return; }
   let base = row * p.cols;
   var m = LOWEST;

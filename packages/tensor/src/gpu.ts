@@ -12,6 +12,37 @@ export interface AdapterRequest {
   powerPreference?: GPUPowerPreference;
   /** Force a Dawn backend in Node ('vulkan', 'opengles', ...). Default: Dawn's choice, then OpenGL ES. */
   backend?: string;
+  /**
+   * Which Vulkan driver Dawn uses in Node: 'swiftshader' (Chromium's, found at $CLEARCLIP_SWIFTSHADER_ICD or
+   * /usr/lib/chromium/vk_swiftshader_icd.json) or 'default' (the system's, lavapipe on our CI). Also set by
+   * $CLEARCLIP_ADAPTER. SwiftShader is a second software adapter with a different shape (4-wide subgroups, no
+   * shader-f16): kernel tests run on both.
+   */
+  adapter?: 'default' | 'swiftshader';
+}
+
+export const SWIFTSHADER_ICD_DEFAULT = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+/** The SwiftShader Vulkan ICD manifest this process would use. */
+export function swiftShaderIcd(): string {
+  return process.env.CLEARCLIP_SWIFTSHADER_ICD ?? SWIFTSHADER_ICD_DEFAULT;
+}
+
+/**
+ * Point the Vulkan loader at SwiftShader. The loader reads VK_ICD_FILENAMES when Dawn creates its instance, so
+ * this must run before dawn.create(); it affects every Dawn instance the process creates afterwards.
+ */
+// (No file check here: this module is also bundled for browsers, so it imports no node:* module. A missing manifest
+// shows up as Dawn returning no SwiftShader adapter, and that error names the manifest and how to install it.)
+async function useSwiftShader(): Promise<void> {
+  process.env.VK_ICD_FILENAMES = swiftShaderIcd();
+}
+
+function noSwiftShader(got: string): Error {
+  return new Error(
+    `adapter 'swiftshader' requested but Dawn returned ${got}: is there a SwiftShader Vulkan ICD at ${swiftShaderIcd()}? ` +
+      'Install Chromium (Debian: apt-get install chromium, which ships vk_swiftshader_icd.json) or set CLEARCLIP_SWIFTSHADER_ICD to its manifest.',
+  );
 }
 
 function isNode(): boolean {
@@ -42,6 +73,9 @@ export async function requestAdapter(req: AdapterRequest = {}): Promise<AdapterC
   for (const [k, v] of Object.entries(dawn.globals)) {
     if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
   }
+  const which = req.adapter ?? (process.env.CLEARCLIP_ADAPTER as AdapterRequest['adapter'] | undefined) ?? 'default';
+  if (which !== 'default' && which !== 'swiftshader') throw new Error(`unknown adapter '${which}' (CLEARCLIP_ADAPTER / adapter option): use 'default' or 'swiftshader'`);
+  if (which === 'swiftshader') await useSwiftShader();
   const forced = req.backend ?? process.env.CLEARCLIP_WEBGPU_BACKEND;
   const attempts: { flags: string[]; backend: AdapterChoice['backend']; compat: boolean }[] = forced
     ? [{ flags: [`backend=${forced}`], backend: forced === 'opengles' ? 'dawn-opengles' : 'dawn', compat: forced === 'opengles' }]
@@ -57,7 +91,11 @@ export async function requestAdapter(req: AdapterRequest = {}): Promise<AdapterC
     const opts: GPURequestAdapterOptions & { featureLevel?: string } = { powerPreference: req.powerPreference };
     if (a.compat) opts.featureLevel = 'compatibility';
     const adapter = await gpu.requestAdapter(opts);
+    if (adapter && which === 'swiftshader' && !/swiftshader/i.test(`${adapter.info?.architecture} ${adapter.info?.description}`)) {
+      throw noSwiftShader(adapter.info?.description || 'another adapter');
+    }
     if (adapter) return { adapter, backend: a.backend, gpu };
   }
+  if (which === 'swiftshader') throw noSwiftShader('no adapter');
   throw new Error(SETUP_HINT);
 }

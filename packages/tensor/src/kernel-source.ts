@@ -4,8 +4,14 @@
  * so kernels travel inside the npm package and bundles, and nothing reads files at run time. A specialisation
  * rewrites a kernel's `alias NAME = type;` and `const NAME = value;` declarations, so the file that is tested and
  * read is the file that runs.
+ *
+ * Shared WGSL (the workgroup reductions, the entry points) lives once in `kernels/lib/*.wgsl` as snippets. A kernel
+ * names the helpers it calls with a line `// #include NAME`, expanded here; a directive rather than a stub
+ * declaration because a stub would be a second, wrong definition that a reader could take for the real one, and the
+ * directive says where the helper comes from. So a kernel file is valid WGSL once its includes are expanded (and its
+ * descriptor's constants and entry point added, see kernel-descriptor.ts), which is what every test compiles.
  */
-import { KERNEL_SOURCES } from './kernels.generated.js';
+import { KERNEL_SNIPPETS, KERNEL_SOURCES } from './kernels.generated.js';
 
 interface Entry {
   code: string;
@@ -13,6 +19,7 @@ interface Entry {
 }
 
 const registry = new Map<string, Entry>();
+const snippets = new Map<string, Entry>();
 
 /**
  * Register a package's kernels (name -> WGSL). A name may be registered once: a second package claiming a name
@@ -20,13 +27,45 @@ const registry = new Map<string, Entry>();
  * twice, e.g. by a bundler and by tests, registers the same strings).
  */
 export function registerKernels(owner: string, sources: Readonly<Record<string, string>>): void {
+  claim(registry, 'kernel', owner, sources);
+}
+
+/** Register shared WGSL snippets (name -> WGSL) that kernels pull in with `// #include name`; same rules as kernels. */
+export function registerSnippets(owner: string, sources: Readonly<Record<string, string>>): void {
+  claim(snippets, 'snippet', owner, sources);
+}
+
+function claim(into: Map<string, Entry>, what: string, owner: string, sources: Readonly<Record<string, string>>): void {
   for (const [name, code] of Object.entries(sources)) {
-    const prev = registry.get(name);
+    const prev = into.get(name);
     if (prev && prev.code !== code) {
-      throw new Error(`kernel "${name}" registered twice: by ${prev.owner} and by ${owner} with a different source; rename one`);
+      throw new Error(`${what} "${name}" registered twice: by ${prev.owner} and by ${owner} with a different source; rename one`);
     }
-    if (!prev) registry.set(name, { code, owner });
+    if (!prev) into.set(name, { code, owner });
   }
+}
+
+/** A registered snippet's WGSL (its own includes expanded). */
+export function snippetSource(name: string): string {
+  const e = snippets.get(name);
+  if (!e) throw new Error(`WGSL snippet "${name}" is not registered (known: ${[...snippets.keys()].sort().join(', ')})`);
+  return expandIncludes(`snippet ${name}`, e.code);
+}
+
+const INCLUDE = /^[ \t]*\/\/[ \t]*#include[ \t]+([A-Za-z0-9_]+)[ \t]*$/gm;
+
+/**
+ * Replace each `// #include NAME` line with the snippet NAME. A snippet is expanded once per program (a second
+ * include of it becomes nothing, as its declarations may not repeat); includes inside snippets are expanded too.
+ */
+export function expandIncludes(what: string, code: string, seen = new Set<string>()): string {
+  return code.replace(INCLUDE, (_line, name: string) => {
+    if (seen.has(name)) return `// (${name} included above)`;
+    seen.add(name);
+    const e = snippets.get(name);
+    if (!e) throw new Error(`${what}: "#include ${name}" names no registered WGSL snippet (known: ${[...snippets.keys()].sort().join(', ')})`);
+    return `// ---- #include ${name}\n${expandIncludes(what, e.code, seen)}// ---- end ${name}`;
+  });
 }
 
 /** Provide one kernel's source by hand (tests of bad kernels, experiments). Throws if the name is taken. */
@@ -44,6 +83,7 @@ export function kernelOwner(name: string): string | undefined {
   return registry.get(name)?.owner;
 }
 
+/** A kernel's WGSL as registered, with its `// #include` lines expanded. */
 export function kernelSource(name: string): string {
   const e = registry.get(name);
   if (!e) {
@@ -52,7 +92,7 @@ export function kernelSource(name: string): string {
         'a package registers its kernels with registerKernels() when imported',
     );
   }
-  return e.code;
+  return expandIncludes(`kernel "${name}"`, e.code);
 }
 
 export type Defines = Record<string, string | number | boolean>;
@@ -79,3 +119,4 @@ export function specialize(name: string, code: string, defines: Defines): string
 }
 
 registerKernels('@clearclip/tensor', KERNEL_SOURCES);
+registerSnippets('@clearclip/tensor', KERNEL_SNIPPETS);

@@ -1,4 +1,4 @@
-import type { GpuDevice } from './device.js';
+import type { DeviceHost, TensorHost } from './host.js';
 import { BYTES_PER_ELEMENT, type DType, type HostArray, fromF16Bits } from './dtype.js';
 import { type Shape, numel, shapeStr, assertShape } from './shape.js';
 
@@ -6,12 +6,12 @@ import { type Shape, numel, shapeStr, assertShape } from './shape.js';
 export class Storage {
   refs = 1;
   constructor(
-    readonly device: GpuDevice,
+    readonly host: TensorHost,
     readonly buffer: GPUBuffer,
     readonly byteLength: number,
   ) {}
   release(): void {
-    if (--this.refs === 0) this.device.releaseBuffer(this.buffer);
+    if (--this.refs === 0) this.host.releaseBuffer(this.buffer);
   }
 }
 
@@ -24,7 +24,7 @@ export class Tensor {
   private disposed = false;
 
   constructor(
-    readonly device: GpuDevice,
+    readonly device: DeviceHost,
     private readonly storage: Storage,
     readonly shape: Shape,
     readonly dtype: DType,

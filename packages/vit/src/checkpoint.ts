@@ -1,27 +1,30 @@
 import type { ClipConfig } from './config.js';
+import { runtimeShape } from './runtime-layout.js';
+
+export { RUNTIME_FORMAT } from './runtime-layout.js';
 
 /**
- * The tensors a CLIP model of this config needs, by OpenCLIP key, in the runtime layout that weights-tools writes:
- * Linear weights are stored [in, out] (PyTorch keeps [out, in]) so that `x @ W` runs without a transpose:
- * attn.in_proj_weight, attn.out_proj.weight, mlp.c_fc.weight, mlp.c_proj.weight. Everything else keeps its
- * OpenCLIP shape.
+ * The tensors a CLIP model of this config needs, by OpenCLIP key, in the runtime layout that weights-tools writes.
+ * Shapes are written here as PyTorch has them; runtimeShape (runtime-layout.ts, the rule weights-tools converts by)
+ * turns them into the stored shapes, so which weights are transposed is decided in one place.
  */
 export function expectedTensors(cfg: ClipConfig): Map<string, number[]> {
-  const m = new Map<string, number[]>();
+  const torch = new Map<string, number[]>();
+  const m = { set: (key: string, shape: number[]) => torch.set(key, shape) };
   const blocks = (prefix: string, layers: number, w: number, mlp: number): void => {
     for (let i = 0; i < layers; i++) {
       const b = `${prefix}transformer.resblocks.${i}.`;
       m.set(`${b}ln_1.weight`, [w]);
       m.set(`${b}ln_1.bias`, [w]);
-      m.set(`${b}attn.in_proj_weight`, [w, 3 * w]);
+      m.set(`${b}attn.in_proj_weight`, [3 * w, w]);
       m.set(`${b}attn.in_proj_bias`, [3 * w]);
       m.set(`${b}attn.out_proj.weight`, [w, w]);
       m.set(`${b}attn.out_proj.bias`, [w]);
       m.set(`${b}ln_2.weight`, [w]);
       m.set(`${b}ln_2.bias`, [w]);
-      m.set(`${b}mlp.c_fc.weight`, [w, mlp]);
+      m.set(`${b}mlp.c_fc.weight`, [mlp, w]);
       m.set(`${b}mlp.c_fc.bias`, [mlp]);
-      m.set(`${b}mlp.c_proj.weight`, [mlp, w]);
+      m.set(`${b}mlp.c_proj.weight`, [w, mlp]);
       m.set(`${b}mlp.c_proj.bias`, [w]);
     }
   };
@@ -44,10 +47,8 @@ export function expectedTensors(cfg: ClipConfig): Map<string, number[]> {
   m.set('ln_final.bias', [t.width]);
   m.set('text_projection', [t.width, cfg.embedDim]);
   m.set('logit_scale', []);
-  return m;
+  return new Map([...torch].map(([key, shape]) => [key, runtimeShape(key, shape)]));
 }
-
-export const RUNTIME_FORMAT = 'clearclip-runtime-v1';
 
 /**
  * Compare a file's tensor shapes with what the config needs. Returns a readable report of missing, unexpected and

@@ -2,7 +2,8 @@ import type { GpuDevice, Tensor, FloatDType } from '@clearclip/tensor';
 import type { ClipConfig } from './config.js';
 import { VisionTransformer } from './vision.js';
 import { TextTransformer } from './text.js';
-import { type LoadedWeights, loadClipWeights } from './weights.js';
+import type { LoadedWeights } from './weights-core.js';
+import { filePlatform } from './platform.js';
 
 /** A CLIP model: both towers over one set of device tensors. */
 export class CLIP {
@@ -23,7 +24,8 @@ export class CLIP {
   }
 
   static async load(device: GpuDevice, path: string, opts: { dtype?: FloatDType } = {}): Promise<CLIP> {
-    return new CLIP(device, await loadClipWeights(device, path, opts));
+    // A file path needs the Node entry; a browser builds the weights with uploadClipWeights and calls the constructor.
+    return new CLIP(device, await filePlatform('CLIP.load').loadClipWeights(device, path, opts));
   }
 
   get config(): ClipConfig {

@@ -1,10 +1,5 @@
-export { type ClipConfig, type VisionConfig, type TextConfig, parseOpenClipConfig } from './config.js';
-export { expectedTensors, checkTensorSet, RUNTIME_FORMAT } from './checkpoint.js';
-export { type HeadView, type HeadDims, attentionWeights, applyAttention, causalMask, useFusedAttention, fusedAttentionEnabled } from './attention.js';
-export { type BlockWeights, type TransformerBlock, ResidualAttentionBlock, blockWeights } from './block.js';
-export { VisionTransformer, type VisionForwardOptions } from './vision.js';
-export { TextTransformer, eotRows } from './text.js';
-export { type PrefixCache, encodePrefixes, encodeSuffixes } from './text-prefix.js';
-export { type LoadedWeights, loadClipWeights } from './weights.js';
-export { CLIP } from './clip.js';
-export { ClipTokenizer, cleanText, fixText, htmlUnescape } from './tokenizer/index.js';
+// The Node entry: the environment-neutral core plus file access (CLIP.load(device, path), ClipTokenizer.fromBpeGz(path)).
+import './node-platform.js';
+
+export * from './core.js';
+export { loadClipWeights } from './weights.js';

@@ -1,7 +1,8 @@
 import t, { type Test } from 'tap';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { evalCli, encodeIndexPng, percent2 } from 'clearclip/eval';
+import { encodeIndexPng, percent2 } from 'clearclip/eval';
+import { evalCli } from '../../../packages/clearclip/src/cli/eval.js';
 import { ClearCLIP, evalSegmenterFactory, parseClassFile } from 'clearclip';
 import { requireShared } from '../../helpers/fixtures.js';
 import { rng } from '../../helpers/random.js';
@@ -102,7 +103,8 @@ t.test('custom dataset whose ground truth is the real segmenter\'s own output sc
   const classes = path.join(root, 'classes.txt');
   writeFile(classes, 'sky\nhill,mountain\ntree\nhorse\n');
   const r = rng(21);
-  const seg = await ClearCLIP.load({ weights });
+  const vocab = requireShared(t, 'vocab', 'bpe_simple_vocab_16e6.txt.gz') ?? undefined;
+  const seg = await ClearCLIP.load({ weights, vocab });
   t.teardown(() => seg.dispose());
   for (let k = 0; k < 2; k++) {
     const [width, height] = [40 + 9 * k, 30];
@@ -118,7 +120,7 @@ t.test('custom dataset whose ground truth is the real segmenter\'s own output sc
   const err = new Capture();
   const code = await evalCli(
     ['--dataset', 'custom', '--data-root', root, '--classes', classes, '--img-suffix', '.png', '--weights', weights, '--work-dir', work, '--no-progress'],
-    { segmenterFactory: (s) => evalSegmenterFactory(s), stdout: new Capture(), stderr: err },
+    { segmenterFactory: (s) => evalSegmenterFactory(s, { vocab }), stdout: new Capture(), stderr: err },
   );
   t.equal(code, 0, err.text);
   const res = readJson(path.join(work, 'results.json'));

@@ -1,7 +1,8 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { evalCli, percent2, STANDARD_ROOTS, type DatasetName, type EvalSegmenter } from 'clearclip/eval';
+import { percent2, STANDARD_ROOTS, type DatasetName, type EvalSegmenter } from 'clearclip/eval';
+import { evalCli } from '../../../packages/clearclip/src/cli/eval.js';
 import { bruteForce, buildDataset, fakeSegmenter, type BuiltImage } from './build-datasets.js';
 import { Capture, readJson, tempDir } from './helpers.js';
 

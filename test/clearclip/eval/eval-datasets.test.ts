@@ -1,7 +1,8 @@
 import t from 'tap';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { convertCocoObject, DATASET_NAMES, DATASETS, evalCli, percent2, type EvalSettings } from 'clearclip/eval';
+import { convertCocoObject, DATASET_NAMES, DATASETS, percent2, type EvalSettings } from 'clearclip/eval';
+import { evalCli } from '../../../packages/clearclip/src/cli/eval.js';
 import { bruteForce, buildDataset, fakeSegmenter } from './build-datasets.js';
 import { Capture, readJson, tempDir } from './helpers.js';
 

@@ -2,7 +2,8 @@ import t from 'tap';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { COCO_OBJECT_LUT, convertCocoObject, convertCocoObjectCli, decodeIndexPng, encodeIndexPng, formatDuration, Progress } from 'clearclip/eval';
+import { COCO_OBJECT_LUT, convertCocoObject, decodeIndexPng, encodeIndexPng, formatDuration, Progress } from 'clearclip/eval';
+import { convertCocoObjectCli } from '../../../packages/clearclip/src/cli/eval.js';
 import { COCO_THING_IDS, writeRgbPng } from './build-datasets.js';
 import { Capture, tempDir } from './helpers.js';
 

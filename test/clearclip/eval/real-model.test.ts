@@ -6,7 +6,7 @@
  */
 import t from 'tap';
 import path from 'node:path';
-import { evalCli } from 'clearclip/eval';
+import { evalCli } from '../../../packages/clearclip/src/cli/eval.js';
 import { evalSegmenterFactory } from 'clearclip';
 import { requireShared } from '../../helpers/fixtures.js';
 import { bruteForce, buildDataset } from './build-datasets.js';
@@ -15,7 +15,8 @@ import { Capture, readJson, tempDir } from './helpers.js';
 t.test('real segmenter (clip-tiny-b16) through evalCli', async (t) => {
   const factory = evalSegmenterFactory;
   const weights = requireShared(t, 'fixtures', 'clip-tiny-b16', 'open_clip_model.safetensors');
-  if (!weights) return;
+  const vocab = requireShared(t, 'vocab', 'bpe_simple_vocab_16e6.txt.gz');
+  if (!weights || !vocab) return;
   const root = tempDir(t, 'real');
   const images = buildDataset(root, 'voc21', 31, 3);
   const preds: Int32Array[] = [];
@@ -24,7 +25,7 @@ t.test('real segmenter (clip-tiny-b16) through evalCli', async (t) => {
     ['--dataset', 'voc21', '--data-root', root, '--work-dir', path.join(root, 'w'), '--model', 'clip-tiny-b16', '--weights', weights, '--slide-crop', '224', '--no-progress'],
     {
       segmenterFactory: async (s) => {
-        const inner = await factory(s);
+        const inner = await factory(s, { vocab });
         return { segment: async (img, o) => { const p = await inner.segment(img, o); preds.push(p); return p; }, dispose: () => inner.dispose?.() };
       },
       stdout: new Capture(),

@@ -1,7 +1,8 @@
 import t from 'tap';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { evalCli, mergeCli, parseShard, selectShard } from 'clearclip/eval';
+import { parseShard, selectShard } from 'clearclip/eval';
+import { evalCli, mergeCli } from '../../../packages/clearclip/src/cli/eval.js';
 import { buildDataset, fakeSegmenter } from './build-datasets.js';
 import { Capture, readJson, tempDir } from './helpers.js';
 

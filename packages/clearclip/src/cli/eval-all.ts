@@ -6,7 +6,7 @@ import type { SettingsOverrides } from '../eval/settings.js';
 import { parseShard, type Shard } from '../eval/shard.js';
 import { summaryMd, summaryRows, writeSummary } from '../eval/summary.js';
 import type { EvalCliDeps } from './eval.js';
-import { bool, guarded, num, UsageError } from './eval-args.js';
+import { UsageError, bool, guarded, modelOptions, num } from './eval-args.js';
 
 export const EVAL_ALL_USAGE = `usage: clearclip eval all --data-root DIR [--root NAME=DIR]... [--datasets a,b,...] [--work-dir DIR] [--shard i/n] [options]
 
@@ -22,14 +22,15 @@ already finished with the same settings is not run again, so an interrupted run 
   --shard i/n              shard i of every dataset, into <dataset>/shard-i-of-n; the summary merges each dataset
                            whose n shards have all finished and lists the shards still to run
   --limit N                only the first N images of each dataset (smoke runs)
-  --preset, --model, --weights, --logit-scale, --resize, --keep-ratio   as for a single eval, for every dataset
+  --preset, --model, --weights, --dtype, --vocab, --logit-scale, --resize, --keep-ratio
+                           as for a single eval, for every dataset
   --no-progress            no progress output
 `;
 
 const OPTIONS = {
   'data-root': { type: 'string' }, root: { type: 'string', multiple: true }, datasets: { type: 'string' }, 'work-dir': { type: 'string' },
   shard: { type: 'string' }, limit: { type: 'string' }, preset: { type: 'string' }, model: { type: 'string' }, weights: { type: 'string' },
-  'logit-scale': { type: 'string' }, resize: { type: 'string' }, 'keep-ratio': { type: 'string' }, 'no-progress': { type: 'boolean' },
+  'logit-scale': { type: 'string' }, resize: { type: 'string' }, 'keep-ratio': { type: 'string' }, dtype: { type: 'string' }, vocab: { type: 'string' }, 'no-progress': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -88,7 +89,7 @@ export async function evalAllCli(argv: string[], deps: EvalCliDeps): Promise<num
     const progress = v['no-progress'] || deps.progress === false ? false : { stream: stderr, ...deps.progress };
     const runs = await runAll({
       dataRoot: v['data-root'], roots: rootOverrides(v.root), datasets: v.datasets ? datasetList(v.datasets) : undefined, workDir, overrides,
-      shard, limit, segmenterFactory: deps.segmenterFactory, progress, log: (m) => stderr.write(`eval all: ${m}\n`),
+      shard, limit, segmenterFactory: deps.segmenterFactory, model: modelOptions(v.dtype, v.vocab), progress, log: (m) => stderr.write(`eval all: ${m}\n`),
     });
     const files = await writeSummary(workDir, runs);
     stdout.write(summaryMd(summaryRows(runs)));

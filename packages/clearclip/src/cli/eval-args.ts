@@ -17,6 +17,12 @@ export function bool(flag: string, v: string | undefined): boolean | undefined {
   throw new UsageError(`--${flag} expects true or false, got '${v}'`);
 }
 
+/** --dtype and --vocab as the segmenter factory's model options (the library checks the file and the device). */
+export function modelOptions(dtype: string | undefined, vocab: string | undefined): { dtype?: 'f32' | 'f16'; vocab?: string } {
+  if (dtype !== undefined && dtype !== 'f32' && dtype !== 'f16') throw new UsageError(`--dtype expects f32 or f16, got '${dtype}'`);
+  return { ...(dtype ? { dtype } : {}), ...(vocab !== undefined ? { vocab } : {}) };
+}
+
 /** Runs a subcommand: usage errors exit 2 with the usage text, other errors exit 1 with the message. */
 export async function guarded(stderr: NodeJS.WritableStream, usage: string, f: () => Promise<number>): Promise<number> {
   try {

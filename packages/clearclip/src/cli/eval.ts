@@ -9,9 +9,9 @@ import { mergeShards } from '../eval/merge.js';
 import type { ProgressOptions } from '../eval/progress.js';
 import { terminalReport, writeOutcome } from '../eval/report.js';
 import { runEval } from '../eval/run.js';
-import { resolveSettings, type EvalSettings, type SegmenterFactory, type SettingsOverrides } from '../eval/settings.js';
+import { resolveSettings, type EvalModelOptions, type EvalSettings, type SegmenterFactory, type SettingsOverrides } from '../eval/settings.js';
 import { parseShard, type Shard } from '../eval/shard.js';
-import { bool, guarded, num, UsageError } from './eval-args.js';
+import { bool, guarded, modelOptions, num, UsageError } from './eval-args.js';
 import { evalAllCli } from './eval-all.js';
 
 export interface EvalCliDeps {
@@ -48,12 +48,14 @@ Every default below is the dataset's upstream value (ClearCLIP configs/cfg_<data
   --preset NAME            default clearclip
   --model NAME             backbone for the segmenter factory
   --weights PATH           weights for the segmenter factory
+  --dtype f32|f16          compute precision (default f32; f16 needs shader-f16)
+  --vocab FILE             bpe_simple_vocab_16e6.txt.gz (default: $CLEARCLIP_VOCAB, else the hub's files)
   --prob-thd X             pixels below this class probability become class 0
   --logit-scale X          default 50
   --slide-crop N           sliding-window crop (0 = whole image)
   --slide-stride N         default 224
   --resize LONG,SHORT      MMSeg Resize scale with keep_ratio, default 2048,448
-  --keep-ratio B           default true
+  --keep-ratio B           default true (upstream's; false is refused: not implemented)
   --limit N                only the first N images of this shard (smoke runs; not mergeable)
   --shard i/n              evaluate images i, i+n, i+2n, ... of the sorted list (0-based)
   --work-dir DIR           default work_dirs/eval/<dataset>[/shard-i-of-n]
@@ -67,6 +69,7 @@ const EVAL_OPTIONS = {
   'ignore-index': { type: 'string' }, classes: { type: 'string' }, preset: { type: 'string' }, model: { type: 'string' },
   weights: { type: 'string' }, 'prob-thd': { type: 'string' }, 'logit-scale': { type: 'string' }, 'slide-crop': { type: 'string' },
   'slide-stride': { type: 'string' }, resize: { type: 'string' }, 'keep-ratio': { type: 'string' },
+  dtype: { type: 'string' }, vocab: { type: 'string' },
   'no-progress': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -78,6 +81,8 @@ export interface ParsedEvalArgs {
   progress: boolean;
   /** A custom set (not one of DATASET_NAMES). */
   custom: boolean;
+  /** How the segmenter loads its model (--dtype, --vocab). */
+  model: EvalModelOptions;
 }
 
 async function writeDatasetFile(workDir: string, s: EvalSettings): Promise<string> {
@@ -146,7 +151,7 @@ export function parseEvalArgs(argv: string[]): ParsedEvalArgs | 'help' {
     throw new UsageError((e as Error).message);
   }
   const workDir = path.resolve(v['work-dir'] ?? path.join('work_dirs', 'eval', settings.dataset, shard && shard.count > 1 ? `shard-${shard.index}-of-${shard.count}` : ''));
-  return { settings, shard, limit, workDir, progress: !v['no-progress'], custom: typeof dataset !== 'string' };
+  return { settings, shard, limit, workDir, progress: !v['no-progress'], custom: typeof dataset !== 'string', model: modelOptions(v.dtype, v.vocab) };
 }
 
 /** `clearclip eval ...` (and `clearclip eval merge ...`); returns the exit code. */
@@ -161,7 +166,7 @@ export async function evalCli(argv: string[], deps: EvalCliDeps): Promise<number
       stdout.write(EVAL_USAGE);
       return 0;
     }
-    const segmenter = await deps.segmenterFactory(a.settings);
+    const segmenter = await deps.segmenterFactory(a.settings, a.model);
     try {
       const progress = a.progress === false || deps.progress === false ? false : { stream: stderr, ...deps.progress };
       const outcome = await runEval(a.settings, { segmenter, shard: a.shard, limit: a.limit, readImage: deps.readImage, progress });

@@ -6,6 +6,7 @@ import { segmentCli } from './segment.js';
 import { evalCli, convertCocoObjectCli } from './eval.js';
 import { parityCli } from './parity.js';
 import { cacheCli } from './cache.js';
+import { tuneCli } from './tune.js';
 import { evalSegmenterFactory } from '../eval-segmenter.js';
 import { VERSION } from '../version.js';
 
@@ -20,6 +21,7 @@ commands:
   cache list|prune          show or free the converted-weights and query-feature caches
   convert-coco-object       build COCO-Object labels from COCO-Stuff164k
   parity FIXTURE-DIR        compare every computable tensor of a fixture folder with ours
+  tune                      time the kernel variants at a model's shapes on this GPU, cache the winners
   help, --help, -h          this text
   version, --version, -v    the version
 
@@ -41,6 +43,8 @@ export async function main(argv: string[]): Promise<number> {
       return convertCocoObjectCli(rest);
     case 'parity':
       return parityCli(rest);
+    case 'tune':
+      return tuneCli(rest);
     case 'version':
     case '--version':
     case '-v':

@@ -8,6 +8,8 @@ import { readImage } from '../image/index.js';
 import { palette, overlayImage, encodePng, classShares, encodeLabelPng, defaultLabelFormat, LABEL_FORMATS, type LabelFormat } from '../render/index.js';
 import { provenance } from './provenance.js';
 import { progressPrinter } from './progress-printer.js';
+import { checkCliSettings, cliFlags, checkImagesReadable, checkOutDirWritable, uniqueOutputNames } from './segment-checks.js';
+import { existsSync } from 'node:fs';
 
 export const SEGMENT_USAGE = `usage: clearclip segment IMAGE... (--classes "sky,tree,horse" | --classes-file FILE) [options]
 
@@ -15,7 +17,7 @@ model:
   --weights PATH         runtime weights or an OpenCLIP checkpoint (no download; works offline)
   --model NAME           OpenCLIP model name, downloaded on first use (default ViT-B-16)
   --pretrained TAG       pretrained tag (default openai)
-  --dtype f32|f16        compute precision (default f32; f16 needs shader-f16)
+  --dtype f32|f16        compute precision (default f32; f16 needs shader-f16, checked before any download)
   --quick-gelu           the checkpoint uses QuickGELU (OpenAI/MetaCLIP weights whose config does not say so)
   --no-quick-gelu        the checkpoint uses GELU whatever its path suggests
   --vocab FILE           bpe_simple_vocab_16e6.txt.gz (default: $CLEARCLIP_VOCAB, else CLIP's vocab.json +
@@ -90,10 +92,11 @@ export async function segmentCli(argv: string[]): Promise<number> {
   }
   if (positionals.length === 0) throw new Error(`no images given\n${SEGMENT_USAGE}`);
   if (!a.classes === !a['classes-file']) throw new Error('give exactly one of --classes and --classes-file');
-  const spec = a.classes ? parseClassList(a.classes) : await readClassFile(a['classes-file']!);
+  const spec = a.classes ? parseClassList(a.classes) : await cliFlags(() => readClassFile(a['classes-file']!));
   if (a.dtype && a.dtype !== 'f32' && a.dtype !== 'f16') throw new Error(`--dtype: expected f32 or f16, got "${a.dtype}"`);
   const presetName = (a.preset ?? 'clearclip') as PresetName;
-  if (!(presetName in PRESETS)) throw new Error(`--preset: unknown "${a.preset}" (known: ${Object.keys(PRESETS).join(', ')})`);
+  // Own keys only: `in` would accept __proto__ or toString.
+  if (!Object.hasOwn(PRESETS, presetName)) throw new Error(`--preset: unknown "${a.preset}" (known: ${Object.keys(PRESETS).join(', ')})`);
   if (a.attention && !ATTENTIONS.includes(a.attention as AttentionKind)) throw new Error(`--attention: unknown "${a.attention}" (known: ${ATTENTIONS.join(', ')})`);
   const form: LastBlockForm = {
     ...PRESETS[presetName],
@@ -103,7 +106,7 @@ export async function segmentCli(argv: string[]): Promise<number> {
   };
   const short = num(a['short-side'], '--short-side', true);
   const opts = {
-    scale: (short ? [2048, short] : DEFAULT_SEGMENT.scale) as [number, number],
+    scale: (short !== undefined ? [2048, short] : DEFAULT_SEGMENT.scale) as [number, number],
     crop: num(a.crop, '--crop', true),
     stride: num(a.stride, '--stride', true),
     logitScale: num(a['logit-scale'], '--logit-scale', false),
@@ -118,55 +121,78 @@ export async function segmentCli(argv: string[]): Promise<number> {
   const outDir = a.out ?? 'out';
   const printer = progressPrinter();
   const log = printer.log;
-  const seg = await ClearCLIP.load({
-    weights: a.weights,
-    model: a.model,
-    pretrained: a.pretrained,
-    dtype: (a.dtype as 'f32' | 'f16' | undefined) ?? 'f32',
-    quickGelu,
-    vocab: a.vocab,
-    log,
-    onProgress: printer.event,
-  });
+  // Everything that can be checked without the model is checked before it is downloaded or loaded.
+  checkCliSettings({ ...opts, crop: opts.crop ?? DEFAULT_SEGMENT.crop, stride: opts.stride ?? DEFAULT_SEGMENT.stride });
+  await checkImagesReadable(positionals);
+  if (a.weights && !existsSync(a.weights)) throw new Error(`--weights ${a.weights}: not found`);
+  if (a.vocab && !existsSync(a.vocab)) throw new Error(`--vocab ${a.vocab}: file not found`);
+  await checkOutDirWritable(outDir);
+  const { names, notes } = uniqueOutputNames(positionals);
+  for (const n of notes) log(`note: ${n}`);
+  // Flags become options; their defaults, the environment's and the device's checks are the library's (settings.ts).
+  const seg = await cliFlags(() =>
+    ClearCLIP.load({
+      weights: a.weights,
+      model: a.model,
+      pretrained: a.pretrained,
+      dtype: a.dtype as 'f32' | 'f16' | undefined,
+      quickGelu,
+      vocab: a.vocab,
+      log,
+      onProgress: printer.event,
+    }),
+  );
   try {
     log(`device: ${seg.device.describe()}`);
-    await mkdir(outDir, { recursive: true });
     const colours = palette(spec.classNames.length);
+    // One bad image does not stop the batch: each failure is reported, and the exit status says so at the end.
+    const failures: string[] = [];
     for (const [index, file] of positionals.entries()) {
-      // Decoded here (the overlay needs the pixels), so decoding is timed here too.
-      const tDecode = performance.now();
-      const img = await readImage(file);
-      const decodeMs = performance.now() - tDecode;
-      const r = await seg.segment(img, spec, { ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)), onProgress: printer.event });
-      r.timings.decode = decodeMs;
-      r.timings.total += decodeMs;
-      const base = path.join(outDir, path.basename(file).replace(/\.[^.]+$/, ''));
-      await writeFile(`${base}.label.png`, encodeLabelPng(r.pred, r.width, r.height, colours, labelFormat));
-      await writeFile(`${base}.overlay.png`, encodePng(overlayImage(img, r.pred, colours, spec.classNames)));
-      if (a.json) {
-        const shares = classShares(r.pred, spec.classNames.length);
-        const json = {
-          image: file,
-          width: r.width,
-          height: r.height,
-          inferenceSize: r.inferenceSize,
-          windows: r.windows,
-          classes: spec.classNames.map((name, i) => ({ index: i, name, share: shares[i], colour: colours[i] })),
-          labelPng: { file: `${path.basename(base)}.label.png`, format: labelFormat, pixelValue: 'class index' },
-          timingsMs: r.timings,
-          provenance: await provenance({
-            model: a.model, pretrained: a.pretrained, weightsArg: a.weights, weightsFile: seg.weightsFile, dtype: a.dtype ?? 'f32',
-            inference: {
-              scale: opts.scale, crop: opts.crop ?? DEFAULT_SEGMENT.crop, stride: opts.stride ?? DEFAULT_SEGMENT.stride,
-              logitScale: opts.logitScale ?? DEFAULT_SEGMENT.logitScale, probThd: opts.probThd ?? DEFAULT_SEGMENT.probThd,
-              preset: presetName, lastBlock: form, queries: spec.queries, queryClass: spec.queryClass,
-            },
-            adapter: seg.device.describe(),
-          }),
-        };
-        await writeFile(`${base}.json`, JSON.stringify(json, null, 2));
+      try {
+        // Decoded here (the overlay needs the pixels), so decoding is timed here too.
+        const tDecode = performance.now();
+        const img = await readImage(file);
+        const decodeMs = performance.now() - tDecode;
+        const r = await seg.segment(img, spec, { ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)), onProgress: printer.event });
+        r.timings.decode = decodeMs;
+        r.timings.total += decodeMs;
+        // Created only once there is something to put in it.
+        await mkdir(outDir, { recursive: true });
+        const base = path.join(outDir, names[index]);
+        await writeFile(`${base}.label.png`, encodeLabelPng(r.pred, r.width, r.height, colours, labelFormat));
+        await writeFile(`${base}.overlay.png`, encodePng(overlayImage(img, r.pred, colours, spec.classNames)));
+        if (a.json) {
+          const shares = classShares(r.pred, spec.classNames.length);
+          const json = {
+            image: file,
+            width: r.width,
+            height: r.height,
+            inferenceSize: r.inferenceSize,
+            windows: r.windows,
+            classes: spec.classNames.map((name, i) => ({ index: i, name, share: shares[i], colour: colours[i] })),
+            labelPng: { file: `${path.basename(base)}.label.png`, format: labelFormat, pixelValue: 'class index' },
+            timingsMs: r.timings,
+            provenance: await provenance({
+              model: a.model, pretrained: a.pretrained, weightsArg: a.weights, weightsFile: seg.weightsFile, dtype: seg.settings.dtype,
+              inference: {
+                scale: opts.scale, crop: opts.crop ?? DEFAULT_SEGMENT.crop, stride: opts.stride ?? DEFAULT_SEGMENT.stride,
+                logitScale: opts.logitScale ?? DEFAULT_SEGMENT.logitScale, probThd: opts.probThd ?? DEFAULT_SEGMENT.probThd,
+                preset: presetName, lastBlock: form, queries: spec.queries, queryClass: spec.queryClass,
+              },
+              adapter: seg.device.describe(),
+            }),
+          };
+          await writeFile(`${base}.json`, JSON.stringify(json, null, 2));
+        }
+        log(`[${index + 1}/${positionals.length}] ${file}: ${r.width}x${r.height} (${r.windows} windows at ${r.inferenceSize.join('x')}) in ${r.timings.total.toFixed(0)} ms -> ${base}.{label,overlay}.png`);
+      } catch (e) {
+        failures.push(file);
+        log(`${file}: FAILED: ${(e as Error).message}`);
       }
-      log(`[${index + 1}/${positionals.length}] ${file}: ${r.width}x${r.height} (${r.windows} windows at ${r.inferenceSize.join('x')}) in ${r.timings.total.toFixed(0)} ms -> ${base}.{label,overlay}.png`);
+    }
+    if (failures.length > 0) {
+      log(`clearclip: ${failures.length} of ${positionals.length} image(s) failed: ${failures.join(', ')}`);
+      return 1;
     }
   } finally {
     seg.dispose();

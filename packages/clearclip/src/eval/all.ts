@@ -8,7 +8,7 @@ import type { ProgressOptions } from './progress.js';
 import { AREAS_FORMAT, writeOutcome, type EvalOutcome } from './report.js';
 import { runEval } from './run.js';
 import { listSamples } from './samples.js';
-import { resolveSettings, settingsKey, type EvalSettings, type SegmenterFactory, type SettingsOverrides } from './settings.js';
+import { resolveSettings, settingsKey, type EvalSettings, type SegmenterFactory, type SettingsOverrides, type EvalModelOptions } from './settings.js';
 import { selectShard, type Shard } from './shard.js';
 
 /**
@@ -53,6 +53,8 @@ export interface RunAllOptions {
   shard?: Shard;
   limit?: number;
   segmenterFactory: SegmenterFactory;
+  /** How the segmenter loads its model (--dtype, --vocab). */
+  model?: EvalModelOptions;
   progress?: ProgressOptions | false;
   log?: (msg: string) => void;
 }
@@ -141,7 +143,7 @@ export async function runAll(o: RunAllOptions): Promise<DatasetRun[]> {
       if (outcome) log(`${name}: already finished in ${dir}`);
       else {
         log(`${name}: evaluating ${expected} images from ${root}`);
-        const segmenter = await o.segmenterFactory(s);
+        const segmenter = await o.segmenterFactory(s, o.model);
         try {
           outcome = await runEval(s, { segmenter, shard, limit: o.limit, progress: o.progress });
         } finally {

@@ -1,7 +1,7 @@
 export { DATASETS, DATASET_NAMES, datasetDef, isDatasetName, type DatasetDef, type DatasetName } from './datasets.js';
 export { CUSTOM_DATASET, CUSTOM_DEFAULTS, customDatasetDef, readDatasetFile, datasetFileOf, type DatasetFile } from './custom.js';
 export { CLASS_NAMES } from './dataset-classes.js';
-export { resolveSettings, validateSettings, settingsKey, CLASSES_DIR, type EvalSettings, type EvalSegmenter, type SegmenterFactory, type SettingsOverrides } from './settings.js';
+export { resolveSettings, validateSettings, settingsKey, CLASSES_DIR, type EvalSettings, type EvalSegmenter, type SegmenterFactory, type SettingsOverrides, type EvalModelOptions } from './settings.js';
 export { accumulateImage, addAreas, areasToMetrics, emptyAreas, percent2, type Areas, type Metrics } from './metrics.js';
 export { decodeIndexPng, encodeIndexPng, encodeGray16Png, type IndexImage } from './png-index.js';
 export { listSamples, readLabel, reduceZeroLabel, type Sample } from './samples.js';
@@ -11,6 +11,5 @@ export { mergeShards, findAreaFiles } from './merge.js';
 export { writeOutcome, terminalReport, classTable, resultsJson, type EvalOutcome } from './report.js';
 export { convertCocoObject, COCO_OBJECT_LUT, type ConvertCocoObjectOptions } from './coco-object.js';
 export { Progress, formatDuration } from './progress.js';
-export { evalCli, mergeCli, convertCocoObjectCli, type EvalCliDeps } from '../cli/eval.js';
 export { runAll, STANDARD_ROOTS, PAPER_MIOU, PAPER_ORDER, datasetRoot, type RunAllOptions, type DatasetRun, type DatasetStatus } from './all.js';
 export { writeSummary, summaryRows, summaryMd, summaryCsv, summaryJson, type SummaryRow } from './summary.js';

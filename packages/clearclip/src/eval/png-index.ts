@@ -1,3 +1,4 @@
+import { checkPixels, maxImagePixels } from '../image/pixel-limit.js';
 import { inflateSync, deflateSync } from 'node:zlib';
 
 /**
@@ -82,12 +83,20 @@ export function decodeIndexPng(buf: Uint8Array, what = 'label PNG'): IndexImage 
     p += 12 + len;
   }
   if (colorType < 0) throw new Error(`${what}: no IHDR chunk`);
+  checkPixels(width, height, what, maxImagePixels());
   const gray = colorType === 0 && (depth === 8 || depth === 16);
   const pal = colorType === 3 && [1, 2, 4, 8].includes(depth);
   if (!gray && !pal) {
     throw new Error(`${what}: label maps must be single-channel (grayscale 8/16-bit or palette); got PNG colour type ${colorType}, bit depth ${depth}`);
   }
-  const raw = new Uint8Array(inflateSync(Buffer.concat(idat)));
+  // Capped at what the declared size needs (rows of filter byte + samples, Adam7 adds at most 7 filter bytes per row).
+  const rawCap = height * (1 + Math.ceil((width * depth) / 8)) + 7 * height + 64;
+  let raw: Uint8Array;
+  try {
+    raw = new Uint8Array(inflateSync(Buffer.concat(idat), { maxOutputLength: rawCap }));
+  } catch (e) {
+    throw new Error(`${what}: image data inflates past its declared ${width}x${height} or is corrupt (${(e as Error).message})`);
+  }
   const bpp = Math.max(1, depth >> 3);
   const data = new Uint8Array(width * height);
   const sample = (rows: Uint8Array, rowBytes: number, x: number, y: number): number => {

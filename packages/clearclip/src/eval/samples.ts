@@ -37,7 +37,9 @@ export async function listSamples(s: EvalSettings): Promise<Sample[]> {
   if (s.splitFile) {
     const split = path.resolve(s.dataRoot, s.splitFile);
     if (!existsSync(split)) throw new Error(`${s.dataset}: split file ${split} not found (--split to change it, --split none to scan ${s.imgDir})`);
+    if (statSync(split).isDirectory()) throw new Error(`${s.dataset}: split file ${split} is a directory`);
     ids = (await readFile(split, 'utf8')).split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
+    if (ids.length === 0) throw new Error(`${s.dataset}: split file ${split} lists no images (it is empty)`);
   } else {
     ids = (await walk(imgDir)).filter((f) => f.endsWith(s.imgSuffix)).map((f) => f.slice(0, f.length - s.imgSuffix.length));
   }

@@ -34,6 +34,7 @@ export interface EvalSettings {
   slideStride: number;
   /** MMSeg Resize scale (long, short) with keep_ratio: the image is scaled to fit within both. */
   resizeScale: [number, number];
+  /** Always true: upstream's configs keep the ratio, and the segmenter implements only that (false is refused). */
   keepRatio: boolean;
 }
 
@@ -44,7 +45,13 @@ export interface EvalSegmenter {
   dispose?(): void | Promise<void>;
 }
 
-export type SegmenterFactory = (s: EvalSettings) => Promise<EvalSegmenter>;
+/** How the model is loaded, beyond the settings that shape results: from the eval command's --dtype and --vocab. */
+export interface EvalModelOptions {
+  dtype?: 'f32' | 'f16';
+  vocab?: string;
+}
+
+export type SegmenterFactory = (s: EvalSettings, model?: EvalModelOptions) => Promise<EvalSegmenter>;
 
 /** packages/clearclip/classes, from src/eval or dist/eval alike. */
 export const CLASSES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../classes');
@@ -102,6 +109,8 @@ export function validateSettings(s: EvalSettings): void {
   if (s.resizeScale.length !== 2 || !s.resizeScale.every((v) => Number.isInteger(v) && v > 0)) bad(`resize scale must be two positive integers, got ${s.resizeScale}`);
   if (!Number.isInteger(s.ignoreIndex)) bad(`ignore index must be an integer, got ${s.ignoreIndex}`);
   if (s.classNames.length < 1) bad('no classes');
+  // Recorded in results for comparison with upstream's configs; a resize that ignores the ratio is not implemented.
+  if (s.keepRatio !== true) bad('keep_ratio false is not supported (upstream ClearCLIP always keeps the ratio)');
 }
 
 /** The settings that must agree between shards (paths may differ from machine to machine). */

@@ -4,6 +4,12 @@ import pngjs from 'pngjs';
 import type { RgbImage } from './types.js';
 import { applyOrientation, exifOrientation } from './exif.js';
 import { scanJpegHeader, threeComponentIsYcc, yccToRgbInPlace } from './jpeg-markers.js';
+import { checkPixels, maxImagePixels, pngDeclaredSize } from './pixel-limit.js';
+
+export interface DecodeOptions {
+  /** Refuse images declaring more pixels (default $CLEARCLIP_MAX_IMAGE_PIXELS or Pillow's 178,956,970). */
+  maxPixels?: number;
+}
 
 const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
@@ -19,15 +25,33 @@ function startsWith(bytes: Uint8Array, magic: number[]): boolean {
  * JPEG pixels come from jpeg-js, whose IDCT/colour conversion can differ from libjpeg by a few levels.
  * `name` is only used in error messages.
  */
-export function decodeImage(bytes: Uint8Array, name: string): RgbImage {
-  if (startsWith(bytes, PNG_MAGIC)) return wrap(name, 'PNG', () => decodePng(bytes));
-  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return wrap(name, 'JPEG', () => decodeJpeg(bytes));
+export function decodeImage(bytes: Uint8Array, name: string, opts: DecodeOptions = {}): RgbImage {
+  const limit = maxImagePixels(opts.maxPixels);
+  if (startsWith(bytes, PNG_MAGIC)) {
+    // The declared size is checked before a single row is inflated.
+    const size = pngDeclaredSize(bytes);
+    if (size) checkPixels(size.width, size.height, name, limit);
+    return wrap(name, 'PNG', () => decodePng(bytes));
+  }
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) {
+    const h = scanJpegHeader(bytes);
+    checkPixels(h.width, h.height, name, limit);
+    return wrap(name, 'JPEG', () => decodeJpeg(bytes, limit));
+  }
   const head = Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ');
   throw new Error(`cannot decode ${name}: not a PNG or JPEG (${bytes.length} bytes, starting ${head || '<empty>'})`);
 }
 
-export async function readImage(path: string): Promise<RgbImage> {
-  return decodeImage(new Uint8Array(await readFile(path)), path);
+export async function readImage(path: string, opts: DecodeOptions = {}): Promise<RgbImage> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (e) {
+    // Node's EISDIR/EACCES messages do not say which file.
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Error(`cannot read ${path}: ${code === 'EISDIR' ? 'is a directory (EISDIR)' : code === 'ENOENT' ? 'no such file (ENOENT)' : (e as Error).message}`);
+  }
+  return decodeImage(new Uint8Array(bytes), path, opts);
 }
 
 function wrap(name: string, kind: string, f: () => RgbImage): RgbImage {
@@ -39,7 +63,7 @@ function wrap(name: string, kind: string, f: () => RgbImage): RgbImage {
   }
 }
 
-function decodeJpeg(bytes: Uint8Array): RgbImage {
+function decodeJpeg(bytes: Uint8Array, maxPixels: number): RgbImage {
   const header = scanJpegHeader(bytes);
   const ycc = header.componentIds.length === 3 && threeComponentIsYcc(header);
   // tolerantDecoding would silently return a partly grey image for a cut-off file; a CLI should say so instead.
@@ -49,6 +73,7 @@ function decodeJpeg(bytes: Uint8Array): RgbImage {
     formatAsRGBA: false,
     tolerantDecoding: false,
     maxMemoryUsageInMB: 2048,
+    maxResolutionInMP: maxPixels / 1e6, // jpeg-js's own check, in case the frame header lied to the scan above
     ...(header.componentIds.length === 3 ? { colorTransform: false } : {}),
   });
   if (!d.width || !d.height || d.data.length !== 3 * d.width * d.height) {

@@ -7,11 +7,14 @@ export interface JpegHeader {
   adobeTransform: number | null;
   /** The TIFF structure after "Exif\0\0" in APP1, or null. */
   exif: Uint8Array | null;
+  /** Frame size from the SOFn header (0 when there is none). */
+  width: number;
+  height: number;
 }
 
 /** Walks the markers up to the first scan. Never throws: a damaged header is left for the decoder to report. */
 export function scanJpegHeader(bytes: Uint8Array): JpegHeader {
-  const h: JpegHeader = { componentIds: [], jfif: false, adobeTransform: null, exif: null };
+  const h: JpegHeader = { componentIds: [], jfif: false, adobeTransform: null, exif: null, width: 0, height: 0 };
   let i = 2;
   while (i + 4 <= bytes.length) {
     if (bytes[i] !== 0xff) break;
@@ -26,6 +29,8 @@ export function scanJpegHeader(bytes: Uint8Array): JpegHeader {
     else if (marker === 0xe1 && seg.length >= 14 && tag(6) === 'Exif\0\0') h.exif ??= seg.subarray(6);
     else if (marker === 0xee && seg.length >= 12 && tag(5) === 'Adobe') h.adobeTransform = seg[11];
     else if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc && seg.length >= 6) {
+      h.height = (seg[1] << 8) | seg[2];
+      h.width = (seg[3] << 8) | seg[4];
       const n = seg[5];
       for (let k = 0; k < n && 6 + 3 * k < seg.length; k++) h.componentIds.push(seg[6 + 3 * k]);
     }

@@ -6,6 +6,17 @@ export const CLIP_MEAN_255 = [122.771, 116.746, 104.094];
 export const CLIP_STD_255 = [68.501, 66.632, 70.323];
 
 /**
+ * A model's own input normalisation (OpenCLIP preprocess_cfg mean/std, 0..1 scale; OpenAI's when the config has
+ * none) on the 0..255 scale mmseg's SegDataPreProcessor works on, rounded to 3 decimals as ClearCLIP's configs
+ * write it: OpenAI CLIP's mean/std become exactly CLIP_MEAN_255 / CLIP_STD_255, the constants upstream
+ * normalised with, so parity stays exact, and a model trained with other statistics is fed its own.
+ */
+export function segmentationNormalisation(cfg: { mean: readonly number[]; std: readonly number[] }): { mean: number[]; std: number[] } {
+  const to255 = (v: readonly number[]) => v.map((x) => Math.round(x * 255 * 1000) / 1000);
+  return { mean: to255(cfg.mean), std: to255(cfg.std) };
+}
+
+/**
  * RGB uint8 [H, W, 3] -> Float32Array NCHW [1, 3, H, W] with (x - mean[c]) / std[c], evaluated in float32 as
  * torch does on a float tensor (mean and std rounded to float32, one rounding after each operation).
  */

@@ -1,5 +1,5 @@
-import { type Tensor, grid1d, params, ceilDiv, shapeStr } from '@clearclip/tensor';
-import './kernels.js';
+import { type Tensor, params, shapeStr } from '@clearclip/tensor';
+import { SEG_ACCUMULATE, SEG_PROBS } from './kernels.js';
 
 /** Running softmax statistics and best class per pixel, updated chunk by chunk of queries. */
 export interface SegState {
@@ -20,13 +20,12 @@ export function segAccumulate(logits: Tensor, qclass: number[], state: SegState 
   if (s.best.size !== H * W) throw new Error(`segAccumulate: state is for ${s.best.size} pixels, logits have ${H * W}`);
   dev.scope(() => {
     const qc = dev.tensor(Int32Array.from(qclass), [Q], 'i32', 'query_class');
-    dev.dispatch({
-      kernel: 'seg_accumulate',
+    SEG_ACCUMULATE.dispatch(dev, {
       defines: { FINAL: final ? '1u' : '0u' },
       uniforms: params([{ u: Q }, { u: H * W }, { u: first ? 0 : 1 }, { u: 0 }, { f: logitScale }, { f: probThd }, { f: 0 }, { f: 0 }]),
       inputs: [logits, qc],
       outputs: [s.stats, s.best],
-      workgroups: grid1d(ceilDiv(H * W, 256)),
+      count: H * W,
       label: 'seg_accumulate',
     });
   });
@@ -40,12 +39,11 @@ export function segProbs(logits: Tensor, ranges: [number, number][], state: SegS
   return dev.scope(() => {
     const r = dev.tensor(Uint32Array.from(ranges.flat()), [ranges.length, 2], 'u32', 'class_ranges');
     const probs = dev.empty([ranges.length, H, W], 'f32', 'seg_probs');
-    dev.dispatch({
-      kernel: 'seg_probs',
+    SEG_PROBS.dispatch(dev, {
       uniforms: params([{ u: logits.shape[0] }, { u: H * W }, { u: ranges.length }, { u: 0 }, { f: logitScale }, { f: 0 }, { f: 0 }, { f: 0 }]),
       inputs: [logits, r, state.stats],
       outputs: [probs],
-      workgroups: grid1d(ceilDiv(H * W * ranges.length, 256)),
+      count: H * W * ranges.length,
       label: 'seg_probs',
     });
     return probs;

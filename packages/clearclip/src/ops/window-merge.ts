@@ -1,5 +1,5 @@
-import { type Tensor, grid1d, params, ceilDiv, shapeStr } from '@clearclip/tensor';
-import './kernels.js';
+import { type Tensor, params, shapeStr } from '@clearclip/tensor';
+import { WINDOW_MERGE } from './kernels.js';
 
 /** A window of the sliding-window pass: its top-left corner in the image and the centred padding added to it. */
 export interface WindowBox {
@@ -45,8 +45,7 @@ export function windowMerge(win: Tensor, geo: WindowGeometry, first: number, out
   const acc = out ?? dev.empty([Q, h, w], 'f32', 'slide_logits');
   dev.scope(() => {
     const meta = dev.tensor(Int32Array.from(boxes.flatMap((b) => [b.y1, b.x1, b.padTop, b.padLeft])), [boxes.length, 4], 'i32', 'windows');
-    dev.dispatch({
-      kernel: 'window_merge',
+    WINDOW_MERGE.dispatch(dev, {
       uniforms: params([
         { u: Q }, { u: h }, { u: w }, { u: boxes.length },
         { u: first }, { u: nb }, { u: winH }, { u: winW },
@@ -54,7 +53,7 @@ export function windowMerge(win: Tensor, geo: WindowGeometry, first: number, out
       ]),
       inputs: [win, meta],
       outputs: [acc],
-      workgroups: grid1d(ceilDiv(Q * h * w, 256)),
+      count: Q * h * w,
       label: 'window_merge',
     });
   });

@@ -9,5 +9,7 @@ import type { FloatDType } from '@clearclip/tensor';
 export function tolerances(dtype: FloatDType): { tower: number; queries: number; logits: number; probs: number } {
   return dtype === 'f32'
     ? { tower: 1e-5, queries: 1e-5, logits: 1e-5, probs: 1e-4 }
-    : { tower: 3e-2, queries: 3e-2, logits: 5e-2, probs: 2e-1 };
+    : // probs: the measured f16 error is about 3e-3 of max|ref|; 1e-2 is 3x that, and far below what swapping two
+      // classes' probabilities costs (test/clearclip/tolerances.test.ts checks that a swap fails it).
+      { tower: 3e-2, queries: 3e-2, logits: 5e-2, probs: 1e-2 };
 }

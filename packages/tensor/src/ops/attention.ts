@@ -1,6 +1,7 @@
 import type { Tensor } from '../tensor.js';
 import { isFloat } from '../dtype.js';
 import { params, ceilDiv } from './grid.js';
+import { defineKernel } from '../kernel-descriptor.js';
 
 /** Element (item, head, row, d) of an attention operand sits at offset + item*itemStride + head*headStride + row*rowStride + d. */
 export interface AttentionView {
@@ -31,7 +32,14 @@ export interface FusedAttention {
 }
 
 const WG = 64;
-const KT = 16;
+const ATTENTION = defineKernel({
+  kernel: 'attention',
+  workgroupSize: WG,
+  grid: 'own',
+  // 16 keys x HD values of k and of v staged per tile: 8 KiB of workgroup memory at HD = 64.
+  constants: { KT: 16 },
+  bindings: { uniforms: true, inputs: ['q', 'k', 'v'], outputs: ['out'] },
+});
 
 function check(what: string, v: AttentionView, f: FusedAttention, rows: number): void {
   for (const k of ['offset', 'itemStride', 'headStride', 'rowStride'] as const) {
@@ -66,9 +74,8 @@ export function attention(f: FusedAttention): Tensor {
   const view = (v: AttentionView) => [{ u: v.offset }, { u: v.itemStride }, { u: v.headStride }, { u: v.rowStride }];
   const gy = items * heads;
   if (gy > dev.limits.maxComputeWorkgroupsPerDimension) throw new Error(`attention: ${gy} (item, head) pairs exceed the grid limit`);
-  dev.dispatch({
-    kernel: 'attention',
-    defines: { T: dt, HD: `${headDim}u`, WG: `${WG}u`, KT: `${KT}u`, CAUSAL: !!f.causal },
+  ATTENTION.dispatch(dev, {
+    defines: { T: dt, HD: `${headDim}u`, CAUSAL: !!f.causal },
     uniforms: params([{ u: heads }, { u: L }, { u: S }, { f: scale }, ...view(f.q), ...view(f.k), ...view(f.v), ...view(out)]),
     inputs: [f.q.tensor, f.k.tensor, f.v.tensor],
     outputs: [out.tensor],

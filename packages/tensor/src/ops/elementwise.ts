@@ -1,10 +1,17 @@
 import type { Tensor } from '../tensor.js';
 import { isFloat } from '../dtype.js';
 import { shapeStr } from '../shape.js';
-import { grid1d, params, ceilDiv } from './grid.js';
+import { params } from './grid.js';
+import { defineKernel } from '../kernel-descriptor.js';
+
+const ELEMENTWISE = defineKernel({
+  kernel: 'elementwise',
+  workgroupSize: 256,
+  grid: 'perInvocation',
+  bindings: { uniforms: true, inputs: ['a', 'b'], outputs: ['out'] },
+});
 
 const OPS = { add: 0, mul: 1, scale: 2 } as const;
-const WG = 256;
 
 function checkBroadcast(op: string, a: Tensor, b: Tensor): void {
   if (a.dtype !== b.dtype) throw new Error(`${op}: dtypes differ (${a.dtype} vs ${b.dtype})`);
@@ -16,13 +23,12 @@ function checkBroadcast(op: string, a: Tensor, b: Tensor): void {
 function run(op: keyof typeof OPS, a: Tensor, b: Tensor, alpha = 1, beta = 0): Tensor {
   if (!isFloat(a.dtype)) throw new Error(`${op}: needs a float tensor, got ${a.dtype}`);
   const out = a.device.empty(a.shape, a.dtype, op);
-  a.device.dispatch({
-    kernel: 'elementwise',
+  ELEMENTWISE.dispatch(a.device, {
     defines: { T: a.dtype, OP: `${OPS[op]}u` },
     uniforms: params([{ u: a.size }, { u: Math.max(1, b.size) }, { f: alpha }, { f: beta }]),
     inputs: [a, b],
     outputs: [out],
-    workgroups: grid1d(ceilDiv(a.size, WG)),
+    count: a.size,
     label: op,
   });
   return out;

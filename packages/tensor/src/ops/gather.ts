@@ -1,6 +1,14 @@
 import type { Tensor } from '../tensor.js';
 import { shapeStr } from '../shape.js';
-import { grid1d, params, ceilDiv } from './grid.js';
+import { params } from './grid.js';
+import { defineKernel } from '../kernel-descriptor.js';
+
+const GATHER = defineKernel({
+  kernel: 'gather',
+  workgroupSize: 256,
+  grid: 'perInvocation',
+  bindings: { uniforms: true, inputs: ['table', 'idx'], outputs: ['out'] },
+});
 
 /**
  * Rows of a [R, D] table picked by indices: out[i, :] = table[indices[i], :]. `indices` is host data (token ids,
@@ -17,13 +25,12 @@ export function gatherRows(table: Tensor, indices: ArrayLike<number>, name = 'ga
   return dev.scope(() => {
     const idx = dev.tensor(Int32Array.from(indices), [indices.length], 'i32', `${name}.indices`);
     const out = dev.empty([indices.length, width], table.dtype, name);
-    dev.dispatch({
-      kernel: 'gather',
+    GATHER.dispatch(dev, {
       defines: { T: table.dtype },
       uniforms: params([{ u: indices.length }, { u: width }, { u: rows }, { u: 0 }]),
       inputs: [table, idx],
       outputs: [out],
-      workgroups: grid1d(ceilDiv(indices.length * width, 256)),
+      count: indices.length * width,
       label: name,
     });
     return out;

@@ -1,6 +1,14 @@
 import type { Tensor } from '../tensor.js';
-import { grid1d, params } from './grid.js';
+import { params } from './grid.js';
 import { rowsOf } from './rows.js';
+import { defineKernel } from '../kernel-descriptor.js';
+
+const L2NORMALIZE = defineKernel({
+  kernel: 'l2normalize',
+  workgroupSize: 256,
+  grid: 'perWorkgroup',
+  bindings: { uniforms: true, inputs: ['x'], outputs: ['out'] },
+});
 
 const QUIET_NAN_BITS = 0x7fc00000;
 
@@ -14,13 +22,12 @@ export function l2Normalize(x: Tensor, opts: { eps?: number } = {}): Tensor {
   const eps = opts.eps;
   if (eps !== undefined && !(eps > 0 && Number.isFinite(eps))) throw new Error(`l2Normalize: eps must be a finite number > 0, got ${eps}`);
   const out = x.device.empty(x.shape, x.dtype, 'l2Normalize');
-  x.device.dispatch({
-    kernel: 'l2normalize',
+  L2NORMALIZE.dispatch(x.device, {
     defines: { T: x.dtype, HAS_EPS: eps === undefined ? '0u' : '1u' },
     uniforms: params([{ u: rows }, { u: cols }, { f: eps ?? 0 }, { u: QUIET_NAN_BITS }]),
     inputs: [x],
     outputs: [out],
-    workgroups: grid1d(rows),
+    count: rows,
     label: 'l2Normalize',
   });
   return out;

@@ -1,17 +1,31 @@
 import type { Tensor } from '../tensor.js';
 import { isFloat } from '../dtype.js';
 import { shapeStr } from '../shape.js';
-import { grid1d, params, ceilDiv } from './grid.js';
+import { params } from './grid.js';
+import { defineKernel } from '../kernel-descriptor.js';
 import { rowsOf } from './rows.js';
+import { selectRowVariant, type RowVariant } from '../tune/rows.js';
 
-/** Rows up to this wide take one invocation each (layernorm_rows.wgsl); wider rows one workgroup each. */
-const LAYERNORM_SHORT_ROW = 4096;
+const LAYERNORM_ROWS = defineKernel({
+  kernel: 'layernorm_rows',
+  workgroupSize: 64,
+  grid: 'perInvocation',
+  bindings: { uniforms: true, inputs: ['x', 'gamma', 'beta'], outputs: ['out'] },
+});
+const LAYERNORM = defineKernel({
+  kernel: 'layernorm',
+  workgroupSize: 256,
+  grid: 'perWorkgroup',
+  bindings: { uniforms: true, inputs: ['x', 'gamma', 'beta'], outputs: ['out'] },
+});
 
 /**
  * LayerNorm over the last axis: (x - mean) / sqrt(var + eps) * gamma + beta, biased variance (PyTorch).
- * gamma and beta are [D] (D = x's last dimension) and may be f32 or f16 independently of x.
+ * gamma and beta are [D] (D = x's last dimension) and may be f32 or f16 independently of x. Rows run one per
+ * invocation (layernorm_rows.wgsl) or one per workgroup (layernorm.wgsl): the tuned choice for the row length, else
+ * the heuristic threshold (tune/rows.ts); opts.variant forces one (tests, the tuner).
  */
-export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps = 1e-5): Tensor {
+export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps = 1e-5, opts: { variant?: RowVariant } = {}): Tensor {
   const { rows, cols } = rowsOf('layerNorm', x);
   for (const [name, p] of [['gamma', gamma], ['beta', beta]] as const) {
     if (p.rank !== 1 || p.shape[0] !== cols) {
@@ -22,14 +36,13 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps = 1e-5): T
   if (gamma.dtype !== beta.dtype) throw new Error(`layerNorm: gamma (${gamma.dtype}) and beta (${beta.dtype}) dtypes differ`);
   if (!(eps >= 0) || !Number.isFinite(eps)) throw new Error(`layerNorm: eps must be a finite number >= 0, got ${eps}`);
   const out = x.device.empty(x.shape, x.dtype, 'layerNorm');
-  const short = cols <= LAYERNORM_SHORT_ROW;
-  x.device.dispatch({
-    kernel: short ? 'layernorm_rows' : 'layernorm',
+  const short = selectRowVariant(x.device, 'layernorm', x.dtype, cols, opts.variant) === 'rows';
+  (short ? LAYERNORM_ROWS : LAYERNORM).dispatch(x.device, {
     defines: { T: x.dtype, P: gamma.dtype },
     uniforms: params([{ u: rows }, { u: cols }, { f: eps }, { u: 0 }]),
     inputs: [x, gamma, beta],
     outputs: [out],
-    workgroups: grid1d(short ? ceilDiv(rows, 64) : rows),
+    count: rows,
     label: 'layerNorm',
   });
   return out;

@@ -2,6 +2,8 @@ import type { Tensor } from '../tensor.js';
 import { isFloat } from '../dtype.js';
 import { shapeStr } from '../shape.js';
 import { grid1d, params, ceilDiv } from './grid.js';
+import type { MatmulProblem } from './matmul-variants.js';
+import { selectMatmulVariant } from '../tune/select.js';
 
 export type Activation = 'none' | 'gelu' | 'quickgelu';
 
@@ -15,6 +17,8 @@ export interface MatmulOptions {
   residual?: Tensor;
   /** Scales a @ b (default 1). */
   alpha?: number;
+  /** Run this kernel variant instead of the tuned or heuristic choice (benches, tests). */
+  variant?: string;
 }
 
 /** One operand view: element (b, row, col) sits at offset + b*batchStride + row*rowStride + col. */
@@ -41,28 +45,12 @@ export interface StridedMatmul {
   /** Read with the output's layout (offset and strides) and added after the activation. */
   residual?: Tensor;
   alpha?: number;
+  /** Run this kernel variant (see matmul-variants.ts) instead of the tuned or heuristic choice (tests, the tuner). */
+  variant?: string;
 }
 
 const ACT = { none: 0, gelu: 1, quickgelu: 2 } as const;
 
-/**
- * Register tile per workgroup: WX lanes, each with TM rows x TN4 vec4 column groups. Picked by measurement on
- * lavapipe (see bench/): larger TM reuses each per-lane B load more, until the accumulators spill.
- */
-export interface MatmulTile {
-  TM: number;
-  TN4: number;
-  WX: number;
-}
-const TILE: MatmulTile = { TM: 12, TN4: 2, WX: 8 };
-/** Few rows (matrix-vector like products) would waste most of a tall tile. */
-const SHORT_TILE: MatmulTile = { TM: 4, TN4: 2, WX: 8 };
-let tileOverride: MatmulTile | null = null;
-
-/** For the benchmark's tile search: force a tile configuration (null restores the default choice). */
-export function setMatmulTile(cfg: MatmulTile | null): void {
-  tileOverride = cfg;
-}
 
 function checkView(what: string, v: MatmulView, batch: number, rows: number, cols: number): void {
   for (const k of ['offset', 'batchStride', 'rowStride'] as const) {
@@ -113,29 +101,25 @@ export function matmulStrided(spec: StridedMatmul): Tensor {
   if (!(act in ACT)) throw new Error(`matmulStrided: unknown activation "${act}"`);
   const alpha = spec.alpha ?? 1;
 
-  const cfg = tileOverride ?? (M <= SHORT_TILE.TM ? SHORT_TILE : TILE);
-  const BN = cfg.WX * cfg.TN4 * 4;
-  const tilesM = ceilDiv(M, cfg.TM);
-  const tilesMN = tilesM * ceilDiv(N, BN);
+  const tb = spec.b.transposed;
+  const [bKS, bNS] = tb ? [1, spec.b.rowStride] : [spec.b.rowStride, 1];
+  // vec4 loads are exact when rows are contiguous and every vec4 is 4-element aligned.
+  const vecB = !tb && N % 4 === 0 && [spec.b.offset, spec.b.batchStride, spec.b.rowStride].every((x) => x % 4 === 0);
+  const vecA = K % 4 === 0 && [spec.a.offset, spec.a.batchStride, spec.a.rowStride].every((x) => x % 4 === 0);
+  const prob: MatmulProblem = { dtype: a.dtype as MatmulProblem['dtype'], batch, M, N, K, transposed: tb, vecA, vecB };
+  const variant = selectMatmulVariant(dev, prob, spec.variant);
+  const plan = variant.plan(prob);
+  const tilesM = ceilDiv(M, plan.BM);
+  const tilesMN = tilesM * ceilDiv(N, plan.BN);
   const total = tilesMN * batch;
   // K = 0 needs no special case: the K loop is empty and the epilogue sees zeros.
   if (total === 0) return outView.tensor;
-  const tb = spec.b.transposed;
-  const [bKS, bNS] = tb ? [1, spec.b.rowStride] : [spec.b.rowStride, 1];
-  // One vec4 load per lane per column group when B's rows are contiguous and every vec4 is 4-element aligned.
-  const vecB = !tb && N % 4 === 0 && [spec.b.offset, spec.b.batchStride, spec.b.rowStride].every((x) => x % 4 === 0);
-  dev.dispatch({
-    kernel: 'matmul',
+  plan.descriptor.dispatch(dev, {
     defines: {
-      T: a.dtype,
-      BV: vecB ? `vec4<${a.dtype}>` : a.dtype,
-      VEC_B: vecB,
+      ...plan.defines,
       ACT: `${ACT[act]}u`,
       HAS_BIAS: !!spec.bias,
       HAS_RES: !!spec.residual,
-      TM: `${cfg.TM}u`,
-      TN4: `${cfg.TN4}u`,
-      WX: `${cfg.WX}u`,
     },
     uniforms: params([
       { u: M }, { u: N }, { u: K }, { u: tilesM },
@@ -148,7 +132,7 @@ export function matmulStrided(spec: StridedMatmul): Tensor {
     inputs: [a, b, spec.bias ?? a, spec.residual ?? a],
     outputs: [outView.tensor],
     workgroups: grid1d(total, dev.limits.maxComputeWorkgroupsPerDimension),
-    label: `matmul ${batch}x${M}x${K}x${N}${tb ? 'T' : ''}`,
+    label: `matmul ${batch}x${M}x${K}x${N}${tb ? 'T' : ''} ${variant.name}`,
   });
   return outView.tensor;
 }
@@ -204,6 +188,7 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
     activation: opts.activation,
     residual: opts.residual,
     alpha: opts.alpha,
+    variant: opts.variant,
   });
   return out;
 }

@@ -1,9 +1,15 @@
 import type { Tensor } from '../tensor.js';
 import { isFloat } from '../dtype.js';
 import { normAxis, shapeStr } from '../shape.js';
-import { ceilDiv, grid1d, params } from './grid.js';
+import { params } from './grid.js';
+import { defineKernel } from '../kernel-descriptor.js';
 
-const WG = 256;
+const MAX_AXIS = defineKernel({
+  kernel: 'max_axis',
+  workgroupSize: 256,
+  grid: 'perInvocation',
+  bindings: { uniforms: true, inputs: ['x'], outputs: ['out'] },
+});
 
 function reduce(op: 'max' | 'argmax', x: Tensor, axis: number): Tensor {
   if (!isFloat(x.dtype)) throw new Error(`${op}: needs a float tensor, got ${x} (${x.dtype})`);
@@ -15,13 +21,12 @@ function reduce(op: 'max' | 'argmax', x: Tensor, axis: number): Tensor {
   const outShape = x.shape.filter((_, i) => i !== a);
   const out = x.device.empty(outShape, op === 'argmax' ? 'i32' : x.dtype, op);
   const n = out.size;
-  x.device.dispatch({
-    kernel: 'max_axis',
+  MAX_AXIS.dispatch(x.device, {
     defines: { T: x.dtype, O: op === 'argmax' ? 'i32' : x.dtype, ARG: op === 'argmax' ? '1u' : '0u' },
     uniforms: params([{ u: n }, { u: len }, { u: Math.max(1, inner) }, { u: 0 }]),
     inputs: [x],
     outputs: [out],
-    workgroups: grid1d(ceilDiv(n, WG)),
+    count: n,
     label: op,
   });
   return out;

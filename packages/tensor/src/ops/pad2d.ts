@@ -1,8 +1,14 @@
 import type { Tensor } from '../tensor.js';
 import { shapeStr } from '../shape.js';
-import { grid1d, params, ceilDiv } from './grid.js';
+import { params } from './grid.js';
+import { defineKernel } from '../kernel-descriptor.js';
 
-const WG = 256;
+const PAD2D = defineKernel({
+  kernel: 'pad2d',
+  workgroupSize: 256,
+  grid: 'perInvocation',
+  bindings: { uniforms: true, inputs: ['x'], outputs: ['out'] },
+});
 
 export interface Pads2d {
   top: number;
@@ -25,13 +31,12 @@ export function pad2d(x: Tensor, pads: Pads2d, value = 0): Tensor {
   const shape = [...x.shape.slice(0, -2), h + top + bottom, w + left + right];
   const out = x.device.empty(shape, x.dtype, 'pad2d');
   if (out.size === 0) return out;
-  x.device.dispatch({
-    kernel: 'pad2d',
+  PAD2D.dispatch(x.device, {
     defines: { T: x.dtype },
     uniforms: params([{ u: out.size }, { u: h }, { u: w }, { u: shape.at(-2)! }, { u: shape.at(-1)! }, { u: top }, { u: left }, { f: value }]),
     inputs: [x],
     outputs: [out],
-    workgroups: grid1d(ceilDiv(out.size, WG)),
+    count: out.size,
     label: 'pad2d',
   });
   return out;

@@ -2,9 +2,17 @@ import type { Tensor } from '../tensor.js';
 import { isFloat } from '../dtype.js';
 import { shapeStr } from '../shape.js';
 import { ceilDiv, params } from './grid.js';
+import { defineKernel } from '../kernel-descriptor.js';
 
-const BM = 64;
-const BN = 64;
+/** A 64 x 64 output tile per workgroup of 16 x 16 invocations, each a 4 x 4 block. */
+const PATCH_EMBED = defineKernel({
+  kernel: 'patch_embed',
+  workgroupSize: [16, 16],
+  grid: 'own',
+  constants: { BM: 64, BN: 64 },
+  bindings: { uniforms: true, inputs: ['image', 'weight'], outputs: ['out'] },
+});
+const { BM, BN } = PATCH_EMBED.constants;
 
 /**
  * Patch embedding: Conv2d(C -> D, kernel = stride = patch, no bias).
@@ -28,8 +36,7 @@ export function patchEmbed(image: Tensor, weight: Tensor, patch: number): Tensor
   const M = B * tokens;
   const K = C * patch * patch;
   const out = image.device.empty([B, tokens, D], image.dtype, 'patchEmbed');
-  image.device.dispatch({
-    kernel: 'patch_embed',
+  PATCH_EMBED.dispatch(image.device, {
     defines: { T: image.dtype, WT: weight.dtype },
     uniforms: params([
       { u: M }, { u: D }, { u: K }, { u: tokens },

@@ -1,8 +1,15 @@
 import type { Tensor } from '../tensor.js';
 import { shapeStr } from '../shape.js';
-import { grid1d, params, ceilDiv } from './grid.js';
+import { params } from './grid.js';
+import { defineKernel } from '../kernel-descriptor.js';
 
-const WG = 256;
+const PERMUTE = defineKernel({
+  kernel: 'permute',
+  workgroupSize: 256,
+  grid: 'perInvocation',
+  bindings: { uniforms: true, inputs: ['x'], outputs: ['out'] },
+});
+
 const MAX_RANK = 6;
 
 /**
@@ -56,8 +63,7 @@ export function permute(x: Tensor, perm: number[]): Tensor {
   const pad = MAX_RANK - c.perm.length;
   const dims = [...Array(pad).fill(1), ...c.perm.map((a) => c.dims[a])];
   const strides = [...Array(pad).fill(0), ...c.perm.map((a) => inStrides[a])];
-  x.device.dispatch({
-    kernel: 'permute',
+  PERMUTE.dispatch(x.device, {
     defines: { T: x.dtype },
     uniforms: params([
       { u: out.size },
@@ -69,7 +75,7 @@ export function permute(x: Tensor, perm: number[]): Tensor {
     ]),
     inputs: [x],
     outputs: [out],
-    workgroups: grid1d(ceilDiv(out.size, WG)),
+    count: out.size,
     label: 'permute',
   });
   return out;

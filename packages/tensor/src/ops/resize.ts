@@ -1,9 +1,15 @@
 import type { Tensor } from '../tensor.js';
 import { isFloat } from '../dtype.js';
 import { shapeStr } from '../shape.js';
-import { grid1d, params, ceilDiv } from './grid.js';
+import { params } from './grid.js';
+import { defineKernel } from '../kernel-descriptor.js';
 
-const WG = 256;
+const RESIZE2D = defineKernel({
+  kernel: 'resize2d',
+  workgroupSize: 256,
+  grid: 'perInvocation',
+  bindings: { uniforms: true, inputs: ['x', 'tab'], outputs: ['out'] },
+});
 
 /** One output position's source taps along one axis: indices already clamped to [0, in-1], weights in float64. */
 interface Taps {
@@ -49,9 +55,16 @@ function check(op: string, x: Tensor, outH: number, outW: number): void {
   }
 }
 
-function resample(op: string, x: Tensor, outH: number, outW: number, scaleH: number, scaleW: number, taps: TapFn, nTaps: number): Tensor {
+/**
+ * `rows` = [r0, r1) computes only those output rows of the outH-row result (same taps, so the same values bit for
+ * bit): large outputs can be produced in bands that each fit the binding limit.
+ */
+function resample(op: string, x: Tensor, fullH: number, outW: number, scaleH: number, scaleW: number, taps: TapFn, nTaps: number, rows: [number, number] = [0, fullH]): Tensor {
   const inH = x.shape[x.rank - 2];
   const inW = x.shape[x.rank - 1];
+  const [r0, r1] = rows;
+  if (!(Number.isInteger(r0) && Number.isInteger(r1) && r0 >= 0 && r0 < r1 && r1 <= fullH)) throw new Error(`${op}: rows [${r0}, ${r1}) are not a band of the ${fullH} output rows`);
+  const outH = r1 - r0;
   const out = x.device.empty([...x.shape.slice(0, -2), outH, outW], x.dtype, op);
   if (out.size === 0) return out;
   const tab = new Uint32Array((outH + outW) * 2 * nTaps);
@@ -62,16 +75,15 @@ function resample(op: string, x: Tensor, outH: number, outW: number, scaleH: num
       wf[e * 2 * nTaps + nTaps + k] = t.w[k];
     }
   };
-  for (let y = 0; y < outH; y++) put(y, taps(y, inH, scaleH));
+  for (let y = 0; y < outH; y++) put(y, taps(r0 + y, inH, scaleH));
   for (let c = 0; c < outW; c++) put(outH + c, taps(c, inW, scaleW));
   const table = x.device.tensor(tab, [tab.length], 'u32', `${op} taps`);
-  x.device.dispatch({
-    kernel: 'resize2d',
+  RESIZE2D.dispatch(x.device, {
     defines: { T: x.dtype, TAPS: `${nTaps}u` },
     uniforms: params([{ u: out.size }, { u: inH }, { u: inW }, { u: outH }, { u: outW }]),
     inputs: [x, table],
     outputs: [out],
-    workgroups: grid1d(ceilDiv(out.size, WG)),
+    count: out.size,
     label: op,
   });
   // Safe before the kernel runs: the pool parks buffers released while the encoder that reads them is open.
@@ -83,11 +95,11 @@ function resample(op: string, x: Tensor, outH: number, outW: number, scaleH: num
  * PyTorch F.interpolate(x, size=(outH, outW), mode='bilinear', align_corners=False) on [..., H, W]:
  * src = (dst + 0.5) * in/out - 0.5 clamped below at 0, neighbours clamped to the edge, no antialias.
  */
-export function resizeBilinear(x: Tensor, outH: number, outW: number): Tensor {
+export function resizeBilinear(x: Tensor, outH: number, outW: number, opts: { rows?: [number, number] } = {}): Tensor {
   check('resizeBilinear', x, outH, outW);
   const inH = x.shape[x.rank - 2];
   const inW = x.shape[x.rank - 1];
-  return resample('resizeBilinear', x, outH, outW, inH / outH, inW / outW, linearTaps, 2);
+  return resample('resizeBilinear', x, outH, outW, inH / outH, inW / outW, linearTaps, 2, opts.rows);
 }
 
 export interface ResizeBicubicOptions {

@@ -1,6 +1,13 @@
-import { roundToF16 } from '../dtype.js';
+import { roundToHalfRef } from './f16-rounding.js';
 
-/** Host twin of ops/cast: what a cast to `dtype` stores (f16 rounds to nearest even; f32 rounds to f32). */
+/**
+ * Host twin of ops/cast: what a cast to `dtype` stores (f16 rounds to nearest even; f32 rounds to f32). The f16
+ * rounding is the arithmetic one of f16-rounding.ts, not the converter that uploads f16 tensors (dtype.ts), so
+ * that the reference does not share the code it checks.
+ */
 export function castRef(x: ArrayLike<number>, dtype: 'f32' | 'f16'): Float32Array {
-  return dtype === 'f16' ? roundToF16(x) : Float32Array.from(x);
+  if (dtype === 'f32') return Float32Array.from(x);
+  const out = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) out[i] = roundToHalfRef(Math.fround(x[i]));
+  return out;
 }

@@ -12,3 +12,4 @@ export * from './concat.js';
 export * from './pad2d.js';
 export * from './resize.js';
 export * from './attention.js';
+export * from './f16-rounding.js';

@@ -1,5 +1,3 @@
-import { endianness } from 'node:os';
-
 export type StDtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U64' | 'U32' | 'U16' | 'U8' | 'BOOL';
 
 export const ST_DTYPE_SIZE: Record<StDtype, number> = {
@@ -11,7 +9,8 @@ export function isStDtype(x: unknown): x is StDtype {
 }
 
 // The format is little-endian; typed-array views over file bytes are only correct on a little-endian host.
-if (endianness() !== 'LE') throw new Error('safetensors: this reader/writer needs a little-endian host');
+// Checked with a typed array rather than node:os so that this file also runs in a browser.
+if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('safetensors: this reader/writer needs a little-endian host');
 
 /** Error raised for a malformed file or a bad request; the message always starts with the file path. */
 export class SafetensorsError extends Error {

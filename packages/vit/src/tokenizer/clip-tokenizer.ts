@@ -1,5 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { gunzipSync } from 'node:zlib';
+import { filePlatform } from '../platform.js';
 import { bytesToUnicode } from './bytes-unicode.js';
 import { cleanText } from './clean.js';
 
@@ -37,7 +36,12 @@ export class ClipTokenizer {
 
   /** OpenCLIP's own vocabulary file; the vocabulary is rebuilt from the merges exactly as OpenCLIP does. */
   static async fromBpeGz(path: string): Promise<ClipTokenizer> {
-    const text = gunzipSync(await readFile(path)).toString('utf8');
+    const fs = filePlatform('ClipTokenizer.fromBpeGz');
+    return ClipTokenizer.fromBpeText(new TextDecoder().decode(fs.gunzip(await fs.readFile(path))), path);
+  }
+
+  /** The text of bpe_simple_vocab_16e6.txt (gunzipped); `path` names it in errors. Environment-neutral. */
+  static fromBpeText(text: string, path = 'bpe_simple_vocab_16e6.txt'): ClipTokenizer {
     // The file holds ~262k merges of which OpenCLIP keeps the first 48894; split only that far.
     const lines: string[] = [];
     for (let pos = 0; lines.length < CLIP_MERGE_COUNT + 1; ) {
@@ -59,9 +63,16 @@ export class ClipTokenizer {
 
   /** Hugging Face format: vocab.json (token -> id) and merges.txt (optional `#version` line, then "a b" lines). */
   static async fromHubFiles(vocabJsonPath: string, mergesTxtPath: string): Promise<ClipTokenizer> {
+    const fs = filePlatform('ClipTokenizer.fromHubFiles');
+    const text = async (p: string) => new TextDecoder().decode(await fs.readFile(p));
+    return ClipTokenizer.fromHubText(await text(vocabJsonPath), await text(mergesTxtPath), vocabJsonPath, mergesTxtPath);
+  }
+
+  /** The hub's vocab.json and merges.txt as text (fetched in a browser); the names label errors. Environment-neutral. */
+  static fromHubText(vocabJson: string, mergesTxt: string, vocabJsonPath = 'vocab.json', mergesTxtPath = 'merges.txt'): ClipTokenizer {
     let json: unknown;
     try {
-      json = JSON.parse(await readFile(vocabJsonPath, 'utf8'));
+      json = JSON.parse(vocabJson);
     } catch (e) {
       throw new Error(`ClipTokenizer: ${vocabJsonPath} is not valid JSON (${(e as Error).message})`);
     }
@@ -75,7 +86,7 @@ export class ClipTokenizer {
       }
       encoder.set(tok, id);
     }
-    const lines = (await readFile(mergesTxtPath, 'utf8')).split('\n');
+    const lines = mergesTxt.split('\n');
     const merges: [string, string][] = [];
     lines.forEach((l, i) => {
       if ((i === 0 && l.startsWith('#version')) || l.trim() === '') return;

@@ -1,6 +1,7 @@
 /**
- * The runtime layout rule: the one place that decides how an OpenCLIP tensor is stored in a
- * clearclip-runtime-v1 file. packages/vit relies on it through the file's "format" metadata.
+ * The runtime layout rule: the one place that decides how an OpenCLIP tensor is stored in a clearclip-runtime-v1
+ * file. Both sides import it: weights-tools writes files by it (convert.ts), and this package derives the tensors it
+ * expects from it (checkpoint.ts expectedTensors) and checks the file's "format" metadata against RUNTIME_FORMAT.
  */
 
 /** Linear weights that the runtime multiplies as `x @ W`, so they are stored [in, out] instead of PyTorch's [out, in]. */

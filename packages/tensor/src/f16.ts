@@ -1,4 +1,4 @@
-/** Float conversions done on the CPU while converting checkpoints (no GPU, no polyfill: these run over gigabytes). */
+/** Float conversions on the CPU, the one f16 converter: tensor uploads and downloads, safetensors writes and checkpoint conversion (gigabytes: no polyfill, no per-value allocation). */
 
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);

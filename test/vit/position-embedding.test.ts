@@ -1,13 +1,14 @@
 import t from 'tap';
-import { concat, permute, resizeBicubic, slice, reference, type Tensor, type GpuDevice } from '@clearclip/tensor';
-import { testDevice } from '../helpers/device.js';
+import { reference } from '@clearclip/tensor';
 import { readF32, requireShared } from '../helpers/fixtures.js';
 import { assertClose } from '../helpers/assert.js';
+import { loadFixtureClip } from '../clearclip/helpers/fixture-model.js';
 
 /*
  * Fixture README point 5: upstream interpolates the pretrained [n, n] position grid with
  * F.interpolate(grid [1, D, n, n], scale_factor=((gh + 0.1)/n, (gw + 0.1)/n), mode='bicubic', align_corners=False)
- * and keeps the CLS row. Reproduce vision.pos_embed_<gh>x<gw> from visual.positional_embedding with our ops.
+ * and keeps the CLS row. VisionTransformer.positionEmbedding (the method the forward uses) must reproduce
+ * vision.pos_embed_<gh>x<gw>; so must the float64 reference on the same layout.
  *
  * Tolerances, relative to max|ref| (~0.5): the fixture is float64 math stored as f32, so it is within 2^-24 relative
  * of the exact result; the float64 reference adds ~1e-16, hence 1e-6 is loose for it. The f32 GPU path adds f32
@@ -19,16 +20,6 @@ const grids: [number, number][] = [
   [28, 28],
 ];
 
-function interpolate(dev: GpuDevice, pos: Tensor, n: number, gh: number, gw: number): Tensor {
-  return dev.scope(() => {
-    const d = pos.shape[1];
-    const grid = permute(slice(pos, 0, 1, 1 + n * n).reshape([n, n, d]), [2, 0, 1]); // [D, n, n]
-    const resized = resizeBicubic(grid, (gh + 0.1) / n, (gw + 0.1) / n); // [D, gh, gw]
-    const rows = permute(resized, [1, 2, 0]).reshape([gh * gw, d]);
-    return concat([slice(pos, 0, 0, 1), rows], 0);
-  });
-}
-
 t.test('position-embedding interpolation reproduces the fixture (GPU f32 and float64 reference)', async (t) => {
   const modelPath = requireShared(t, 'fixtures', 'clip-tiny-b16', 'open_clip_model.safetensors');
   const refPath = requireShared(t, 'fixtures', 'clip-tiny-b16', 'reference.safetensors');
@@ -38,18 +29,18 @@ t.test('position-embedding interpolation reproduces the fixture (GPU f32 and flo
   const n = Math.round(Math.sqrt(tokens - 1));
   t.equal(n * n + 1, tokens, `positional_embedding [${pe.shape}] is a square grid of ${n}x${n} plus CLS`);
 
-  const dev = await testDevice();
-  const pos = dev.tensor(pe.data, pe.shape);
+  const clip = await loadFixtureClip(t, 'f32');
+  if (!clip) return;
+  t.equal(clip.visual.pretrainedGrid, n, 'the model sees the same pretrained grid');
   for (const [gh, gw] of grids) {
     const want = await readF32(refPath, `vision.pos_embed_${gh}x${gw}`);
     t.same(want.shape, [1 + gh * gw, d], `fixture vision.pos_embed_${gh}x${gw} shape`);
     const maxRef = want.data.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
     const opts = { atol: 1e-6 * maxRef, rtol: 0, shape: want.shape };
 
-    const out = interpolate(dev, pos, n, gh, gw);
+    const out = clip.visual.positionEmbedding(gh, gw); // cached by the model: not disposed here
     t.same(out.shape, want.shape);
-    assertClose(t, await out.read(), want.data, opts, `GPU f32 pos_embed ${gh}x${gw} vs fixture`);
-    out.dispose();
+    assertClose(t, await out.read(), want.data, opts, `VisionTransformer.positionEmbedding(${gh}, ${gw}) vs fixture`);
 
     // The float64 reference on the same [D, n, n] layout, built on the host with the reference permutes.
     const grid = reference.permuteRef(pe.data.subarray(d), [n, n, d], [2, 0, 1]);

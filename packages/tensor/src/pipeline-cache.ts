@@ -1,0 +1,66 @@
+/**
+ * Compiled compute pipelines, one per (program, specialisation, binding layout), and the bind group layouts they
+ * use (uniforms, read-only inputs, read-write outputs, in that order in group 0).
+ */
+import { type Defines, kernelSource, specialize } from './kernel-source.js';
+import { type KernelDescriptor, kernelDescriptor } from './kernel-descriptor.js';
+
+type Entry = { binding: number; visibility: number; buffer: { type: GPUBufferBindingType } };
+export interface Layout {
+  bgl: GPUBindGroupLayout;
+  pl: GPUPipelineLayout;
+}
+
+export class PipelineCache {
+  private pipelines = new Map<string, GPUComputePipeline>();
+  private layouts = new Map<string, Layout>();
+
+  /** beforeCompile: runs before a shader module is made (the recorder opens its error scopes, so errors name it). */
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly beforeCompile: () => void,
+  ) {}
+
+  get size(): number {
+    return this.pipelines.size;
+  }
+
+  layout(nUniform: number, nIn: number, nOut: number): Layout {
+    const key = `${nUniform}/${nIn}/${nOut}`;
+    let l = this.layouts.get(key);
+    if (!l) {
+      const entries: Entry[] = [];
+      let b = 0;
+      for (let i = 0; i < nUniform; i++) entries.push({ binding: b++, visibility: 4, buffer: { type: 'uniform' } });
+      for (let i = 0; i < nIn; i++) entries.push({ binding: b++, visibility: 4, buffer: { type: 'read-only-storage' } });
+      for (let i = 0; i < nOut; i++) entries.push({ binding: b++, visibility: 4, buffer: { type: 'storage' } });
+      const bgl = this.device.createBindGroupLayout({ entries, label: key });
+      l = { bgl, pl: this.device.createPipelineLayout({ bindGroupLayouts: [bgl] }) };
+      this.layouts.set(key, l);
+    }
+    return l;
+  }
+
+  /**
+   * The pipeline for a kernel and a specialisation; compiled once. The program comes from the descriptor given, else
+   * from the descriptor registered under the kernel's name (a launch by name), else from the source as registered.
+   */
+  pipeline(kernel: string, defines: Defines, nUniform: number, nIn: number, nOut: number, descriptor = kernelDescriptor(kernel)): GPUComputePipeline {
+    const dkey = Object.keys(defines)
+      .sort()
+      .map((k) => `${k}=${defines[k]}`)
+      .join(',');
+    const id = descriptor?.id ?? kernel;
+    const key = `${id}|${dkey}|${nUniform}/${nIn}/${nOut}`;
+    let p = this.pipelines.get(key);
+    if (!p) {
+      const code = descriptor ? descriptor.program(defines) : specialize(kernel, kernelSource(kernel), defines);
+      const label = dkey ? `${id}(${dkey})` : id;
+      this.beforeCompile();
+      const module = this.device.createShaderModule({ code, label });
+      p = this.device.createComputePipeline({ layout: this.layout(nUniform, nIn, nOut).pl, compute: { module, entryPoint: 'main' }, label });
+      this.pipelines.set(key, p);
+    }
+    return p;
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Float64-reference checks of matmul launches, shared by the per-variant tests on every adapter. The tolerance is
+ * matmul.test.ts's: a float sum of K products carries at most about K u sum_k |a_k||b_k| of rounding error
+ * (u = 2^-24, every kernel accumulates in f32), the epilogue a few roundings more (the +8 and the |ref| term),
+ * and an f16 output one more rounding (2^-11 relative, 2^-25 absolute among subnormals).
+ */
+import type { Test } from 'tap';
+import { matmulStrided, roundToF16, reference, type Activation, type GpuDevice } from '@clearclip/tensor';
+import { uniform } from './random.js';
+
+export type F = 'f32' | 'f16';
+
+export function checkMatmul(t: Test, dtype: F, got: ArrayLike<number>, want: Float64Array, scale: Float64Array, K: number, extra: Float64Array | null, what: string): void {
+  const u = 2 ** -24;
+  let worst = 0;
+  let worstAt = -1;
+  let maxErr = 0;
+  for (let i = 0; i < want.length; i++) {
+    const mag = scale[i] + (extra ? extra[i] : 0) + Math.abs(want[i]);
+    const bound = (K + 8) * u * mag + (dtype === 'f16' ? 1.01 * 2 ** -11 * Math.abs(want[i]) + 2 ** -25 : 0) + 1e-30;
+    const err = Math.abs(got[i] - want[i]);
+    maxErr = Math.max(maxErr, Number.isNaN(err) ? Infinity : err);
+    const r = Number.isNaN(err) ? Infinity : err / bound;
+    if (r > worst) [worst, worstAt] = [r, i];
+  }
+  const msg = `${what}: max |err| ${maxErr.toExponential(2)}, worst err/bound ${worst.toFixed(3)}`;
+  t.ok(got.length === want.length && worst <= 1, worstAt >= 0 && worst > 1 ? `${msg} at ${worstAt}: got ${got[worstAt]}, want ${want[worstAt]}` : msg);
+}
+
+export function matmulData(n: number, seed: number, dtype: F, lo = -1, hi = 1): Float32Array {
+  const x = uniform(n, seed, lo, hi);
+  return dtype === 'f16' ? roundToF16(x) : x;
+}
+
+export interface MatmulCase {
+  batch?: number;
+  M: number;
+  K: number;
+  N: number;
+  transposeB?: boolean;
+  batchedB?: boolean;
+  bias?: boolean;
+  activation?: Activation;
+  residual?: boolean;
+  alpha?: number;
+}
+
+/** Run one case through matmulStrided with the given variant forced, and check it against float64. */
+export async function runMatmulCase(t: Test, dev: GpuDevice, variant: string, dtype: F, c: MatmulCase, seed: number): Promise<void> {
+  const batch = c.batch ?? 1;
+  const { M, K, N } = c;
+  const a = matmulData(batch * M * K, seed, dtype);
+  const b = matmulData((c.batchedB ? batch : 1) * K * N, seed + 1, dtype);
+  const bias = c.bias ? matmulData(N, seed + 2, dtype) : undefined;
+  const res = c.residual ? matmulData(batch * M * N, seed + 3, dtype) : undefined;
+  const ta = dev.tensor(a, [batch * M, K], dtype);
+  const tb = dev.tensor(b, [(c.batchedB ? batch : 1) * (c.transposeB ? N : K), c.transposeB ? K : N], dtype);
+  const tbias = bias && dev.tensor(bias, [N], dtype);
+  const tres = res && dev.tensor(res, [batch, M, N], dtype);
+  const out = matmulStrided({
+    batch, M, N, K,
+    a: { tensor: ta, offset: 0, batchStride: M * K, rowStride: K },
+    b: { tensor: tb, offset: 0, batchStride: c.batchedB ? K * N : 0, rowStride: c.transposeB ? K : N, transposed: !!c.transposeB },
+    bias: tbias,
+    residual: tres,
+    activation: c.activation,
+    alpha: c.alpha,
+    variant,
+  });
+  const opts = { transposeB: c.transposeB, batchedB: c.batchedB, bias, residual: res, activation: c.activation, alpha: c.alpha };
+  const want = reference.matmulRef(a, b, batch, M, K, N, opts);
+  const scale = reference.matmulAbsRef(a, b, batch, M, K, N, opts);
+  let extra: Float64Array | null = null;
+  if (bias || res) extra = Float64Array.from(want, (_, i) => (bias ? Math.abs(bias[i % N]) : 0) + (res ? Math.abs(res[i]) : 0));
+  const name = `${variant} ${dtype} ${batch > 1 ? batch + ' x ' : ''}${M}x${K} @ ${c.transposeB ? 'T' : ''}${K}x${N}` +
+    `${c.batchedB ? ' batched' : ''}${bias ? ' +bias' : ''}${c.activation ? ' ' + c.activation : ''}${res ? ' +res' : ''}${c.alpha !== undefined ? ' alpha ' + c.alpha : ''}`;
+  checkMatmul(t, dtype, await out.read(), want, scale, K, extra, name);
+  for (const x of [ta, tb, out, tbias, tres]) x?.dispose();
+}
+
+/**
+ * Awkward shapes for every variant, chosen so that each kernel specialisation appears (scalar and vec4 loads of
+ * A and B, transposed B, both epilogue paths) while the number of pipeline compiles stays small: compiles
+ * dominate these tests on software adapters. Nothing is a multiple of a tile; all shapes leave partial tiles.
+ */
+export const VARIANT_CASES: MatmulCase[] = [
+  { M: 67, K: 33, N: 129 }, // scalar A and B loads
+  { M: 67, K: 36, N: 132 }, // vec4 A and B loads, partial tiles
+  { M: 37, K: 35, N: 29, transposeB: true }, // transposed B staged k-fastest
+  { batch: 3, M: 25, K: 16, N: 24, transposeB: true, batchedB: true }, // attention scores
+  { batch: 3, M: 25, K: 24, N: 16, batchedB: true }, // attention PV
+  { M: 13, K: 520, N: 20 }, // long K, many K steps
+  { M: 29, K: 45, N: 31, bias: true, activation: 'gelu', residual: true, alpha: 0.125 },
+  { batch: 2, M: 29, K: 44, N: 32, bias: true, activation: 'quickgelu', residual: true, alpha: -2.5 },
+];
+
+/** The f16 subset: one scalar and one vec4 specialisation, with an epilogue. */
+export const VARIANT_CASES_F16: MatmulCase[] = [
+  { M: 67, K: 33, N: 129, bias: true, activation: 'gelu' },
+  { batch: 2, M: 29, K: 44, N: 32, bias: true, activation: 'quickgelu', residual: true, alpha: -2.5 },
+];
