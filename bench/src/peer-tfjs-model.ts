@@ -64,6 +64,8 @@ export function tfjsClip(tf: Tf, w: HostWeights, layers = 12): PeerModel {
         const r = tf.reshape(tf.image.resizeBilinear(grid as TF.Tensor4D, [g, g]), [g * g, VISION.width]);
         return tf.concat([tf.slice(pos, [0, 0], [1, -1]), r], 0);
       });
+      // Made inside the caller's tidy: keep it, or the next forward at this size reads a disposed tensor.
+      if (t !== pos) tf.keep(t);
       posCache.set(g, t);
     }
     return t;
