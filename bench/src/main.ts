@@ -1,5 +1,6 @@
 /**
  * npm run bench [-- --quick] [--json FILE] [--reps N] [--warmup N] [--filter TEXT] [--no-peer] [--wall] [--verify]
+ * npm run bench -- --model [--reps N] [--warmup N] [--no-peer] [--json FILE]   (whole forwards: see model.ts)
  *
  * Times each kernel at ViT-B/16's shapes on our WebGPU device and, in the same process and on the same adapter,
  * the same op in TensorFlow.js's WebGPU backend; prints ours, GFLOP/s or GB/s, the peer and ratio = peer / ours.
@@ -10,6 +11,8 @@ import { GpuDevice, adapterFingerprint } from '@clearclip/tensor';
 import { vitB16Cases } from './cases.js';
 import { createTfjsPeer, type Peer } from './peer-tfjs.js';
 import { runCase, type BenchRow } from './runner.js';
+import { modelBench, printModelRow } from './model.js';
+import path from 'node:path';
 import { matmulVariantTable, variantTableHeader } from './matmul-table.js';
 
 interface Args {
@@ -24,10 +27,11 @@ interface Args {
   variants: boolean;
   rounds: number;
   tuneBudget: number;
+  model: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { quick: false, json: null, reps: 0, warmup: 1, filter: null, peer: true, wall: false, verify: false, variants: true, rounds: 3, tuneBudget: 600 };
+  const a: Args = { quick: false, json: null, reps: 0, warmup: 1, filter: null, peer: true, wall: false, verify: false, variants: true, rounds: 3, tuneBudget: 600, model: false };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const val = () => {
@@ -43,6 +47,7 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--no-peer') a.peer = false;
     else if (k === '--wall') a.wall = true;
     else if (k === '--verify') a.verify = true;
+    else if (k === '--model') a.model = true;
     else if (k === '--no-variants') a.variants = false;
     else if (k === '--rounds') a.rounds = Number(val());
     else if (k === '--tune-budget') a.tuneBudget = Number(val());
@@ -51,11 +56,12 @@ function parseArgs(argv: string[]): Args {
           '                 [--no-variants] [--rounds N] [--tune-budget SECONDS]\n' +
           'Matmul rows show, alternating in one run, the heuristic pick (CLEARCLIP_TUNE=off), the tuned pick (tuned now\n' +
           'or read from $CLEARCLIP_CACHE/tune), the lane kernel, the tiled kernel (the hardware default tile), the\n' +
-          'subgroup kernel (where the device has subgroups) and tfjs; --no-variants times the op\'s choice only.');
+          'subgroup kernel (where the device has subgroups) and tfjs; --no-variants times the op\'s choice only.\n' +
+          'npm run bench -- --model [--reps N] [--warmup N] [--no-peer] [--json FILE]: whole ViT-B/16 forwards beside tfjs.');
       process.exit(0);
     } else throw new Error(`bench: unknown argument ${k}`);
   }
-  if (!a.reps) a.reps = a.quick ? 3 : 5;
+  if (!a.reps) a.reps = a.model ? 1 : a.quick ? 3 : 5;
   return a;
 }
 
@@ -97,6 +103,24 @@ async function main(): Promise<void> {
     const info = (peer.tf.backend() as unknown as { adapterInfo?: { vendor?: string; architecture?: string; description?: string } }).adapterInfo;
     const what = info ? [info.vendor, info.architecture, info.description].filter(Boolean).join(' / ') : 'adapter info not exposed';
     console.log(`peer:    ${peer.name} on ${what}`);
+  }
+  console.log('');
+  if (args.model) {
+    const here = path.dirname(new URL(import.meta.url).pathname);
+    const { cpus, loadavg } = await import('node:os');
+    console.log(`model: random CLIP ViT-B/16 (f32); ours and peer by wall clock to the output read back, median of ${args.reps} after ${args.warmup} warm-up`);
+    console.log(`host: ${cpus().length} CPUs, load average at start ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+    const rows = await modelBench(
+      dev,
+      peer,
+      { reps: args.reps, warmup: args.warmup, vocab: path.resolve(here, '../../../shared/vocab/bpe_simple_vocab_16e6.txt.gz'), demo: path.resolve(here, '../../assets/demo.png') },
+      printModelRow,
+    );
+    console.log(`load average at end ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+    if (args.json) writeFileSync(args.json, JSON.stringify(rows, null, 2) + '\n');
+    peer?.dispose();
+    dev.destroy();
+    return;
   }
   console.log(
     `timing:  ours by ${wallOnly ? 'wall clock over many dispatches per submit' : 'timestamp-query, per dispatch'} (median of ${args.reps} after ${args.warmup} warm-up); ` +

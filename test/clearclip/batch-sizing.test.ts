@@ -25,8 +25,8 @@ t.test('query features do not depend on how the prompts are split into batches',
   const tok = await ClipTokenizer.fromBpeGz(vocab);
   const names = ['sky', 'a very long class name with many words in it', 'horse'];
   const sizes: number[] = [];
-  const whole = await queryFeatures(clip, tok, names, { cacheDir: null });
-  const split = await queryFeatures(clip, tok, names, { cacheDir: null, batch: 37, onBatch: (n) => sizes.push(n) });
+  const whole = await queryFeatures(clip, tok, names, { cacheDir: null, plan: 'fifo' });
+  const split = await queryFeatures(clip, tok, names, { cacheDir: null, plan: 'fifo', batch: 37, onBatch: (n) => sizes.push(n) });
   t.same(sizes, [37, 37, 37, 37, 37, 37, 18], '240 prompts in batches of at most 37');
   // Each prompt's features come from its own row; batching changes which rows share a launch, not the sums.
   t.same(Array.from(split), Array.from(whole), 'identical features');

@@ -7,6 +7,7 @@ export { VERSION } from './version.js';
 export { parseClassFile, parseClassList, type ClassSpec } from './classes.js';
 export { DecomposedBlock, PRESETS, UPSTREAM_MODEL_TYPES, type AttentionKind, type LastBlockForm, type PresetName } from './last-block.js';
 export { queryFeatures, trimTokenRows, defaultCacheDir, type QueryOptions } from './queries.js';
+export { planPrefixGroups, templatePrefix, lengthBatches, eotPosition, type PrefixGroup, type SuffixBucket } from './prompt-plan.js';
 export { slideGeometry, windowBatch, windowPlan, cropTopLeft, type WindowPlan } from './slide.js';
 export { slideInference, type SlideOptions, type SlideResult } from './segment.js';
 export { windowMerge, type WindowBox, type WindowGeometry } from './ops/window-merge.js';

@@ -1,5 +1,5 @@
-import { type Tensor, add, layerNorm, matmul, slice } from '@clearclip/tensor';
-import { type HeadDims, type HeadView, type ResidualAttentionBlock, type TransformerBlock, applyAttention, attentionWeights } from '@clearclip/vit/core';
+import { type Tensor, add, attention, layerNorm, matmul, slice } from '@clearclip/tensor';
+import { type HeadDims, type HeadView, type ResidualAttentionBlock, type TransformerBlock, applyAttention, attentionWeights, fusedAttentionEnabled } from '@clearclip/vit/core';
 
 /** Attention of the last block: q·kᵀ (vanilla), q·qᵀ (ClearCLIP), k·kᵀ, v·vᵀ, SCLIP's softmax(qqᵀ)+softmax(kkᵀ), identity (MaskCLIP: v). */
 export type AttentionKind = 'qk' | 'qq' | 'kk' | 'vv' | 'sclip' | 'identity';
@@ -71,6 +71,14 @@ export class DecomposedBlock implements TransformerBlock {
       let ctx: Tensor;
       if (this.form.attention === 'identity') {
         ctx = p.v!;
+      } else if (fusedAttentionEnabled()) {
+        // One launch per softmax for the whole batch, reading the projections in place.
+        const view = (t: Tensor) => ({ tensor: t, offset: 0, itemStride: L * W, headStride: W / b.heads, rowStride: W });
+        const fused = (x: Tensor) => attention({ items: B, heads: b.heads, L, headDim: W / b.heads, q: view(x), k: view(x), v: view(p.v!) });
+        const a = this.form.attention;
+        if (a === 'qk') ctx = attention({ items: B, heads: b.heads, L, headDim: W / b.heads, q: view(p.q!), k: view(p.k!), v: view(p.v!) });
+        else if (a === 'sclip') ctx = add(fused(p.q!), fused(p.k!)); // (softmax(qqᵀ) + softmax(kkᵀ)) v
+        else ctx = fused(p[a === 'qq' ? 'q' : a === 'kk' ? 'k' : 'v']!);
       } else {
         ctx = dev.empty([B, L, W], x.dtype, 'attn_ctx');
         const d: HeadDims = { heads: b.heads, tokens: L, headDim: W / b.heads };

@@ -15,8 +15,14 @@ export interface QueryOptions {
   cacheDir?: string | null;
   /** Most prompts per text-tower batch (default 512; fewer when the binding limit requires). */
   batch?: number;
-  /** Called once per text-tower batch (for tests and progress). */
+  /** Called once per text-tower batch (for tests and progress): rows and tokens per row run in it. */
   onBatch?: (prompts: number, tokens: number) => void;
+  /**
+   * How prompts reach the text tower (default 'prefix'): 'prefix' runs each template's shared prefix once and only
+   * the class-dependent rest per class; 'length' batches whole prompts by token count; 'fifo' batches them in
+   * order (the earlier behaviour, for comparison). All three are exact up to the order of summation.
+   */
+  plan?: 'prefix' | 'length' | 'fifo';
   /** 'queries' progress events: classes done of those not cached, with prompts/s. */
   onProgress?: ProgressCallback;
   /** A cache that cannot be written is not fatal: told here (default: stderr) and the features are still returned. */
@@ -73,6 +79,7 @@ export async function queryFeatures(clip: CLIP, tokenizer: ClipTokenizer, names:
   const fresh = await encodeQueries(clip, tokenizer, todo.map((i) => names[i]), templates, {
     batch: opts.batch,
     onBatch: opts.onBatch,
+    plan: opts.plan,
     onPrompts: (done) => report.progress(Math.floor(done / templates.length), { rate: rate(done) }),
   });
   report.done({ rate: rate(todo.length * templates.length) });

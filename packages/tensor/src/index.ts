@@ -16,6 +16,7 @@ export { add } from './ops/elementwise.js';
 export { gatherRows } from './ops/gather.js';
 export { matmul, matmulStrided, type Activation, type MatmulOptions, type MatmulView, type StridedMatmul } from './ops/matmul.js';
 export { softmax } from './ops/softmax.js';
+export { attention, type AttentionView, type FusedAttention } from './ops/attention.js';
 export { layerNorm } from './ops/layernorm.js';
 export { l2Normalize } from './ops/l2normalize.js';
 export { patchEmbed } from './ops/patch-embed.js';

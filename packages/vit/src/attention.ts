@@ -49,9 +49,35 @@ export function applyAttention(weights: Tensor, v: HeadView, d: HeadDims, out: H
   });
 }
 
-/** The additive causal mask of the text tower: 0 on and below the diagonal, -inf above. */
-export function causalMask(dev: Tensor['device'], tokens: number, dtype: Tensor['dtype']): Tensor {
-  const m = new Float32Array(tokens * tokens);
-  for (let i = 0; i < tokens; i++) for (let j = i + 1; j < tokens; j++) m[i * tokens + j] = -Infinity;
-  return dev.tensor(m, [tokens, tokens], dtype, 'causal_mask');
+/**
+ * The additive causal mask of the text tower: 0 on and below the diagonal, -inf above. With `prefix` cached tokens
+ * before the `tokens` queries it is [tokens, prefix + tokens] and every query sees the whole prefix.
+ */
+export function causalMask(dev: Tensor['device'], tokens: number, dtype: Tensor['dtype'], prefix = 0): Tensor {
+  const K = prefix + tokens;
+  const m = new Float32Array(tokens * K);
+  for (let i = 0; i < tokens; i++) for (let j = prefix + i + 1; j < K; j++) m[i * K + j] = -Infinity;
+  const t = dev.tensor(m, [tokens, K], dtype, 'causal_mask');
+  causalMasks.add(t);
+  return t;
+}
+
+/** Masks made by causalMask: the fused kernel applies them by index instead of reading them. */
+const causalMasks = new WeakSet<Tensor>();
+export function isCausalMask(t: Tensor): boolean {
+  return causalMasks.has(t);
+}
+
+// CLEARCLIP_ATTENTION=fused turns the fused path on in Node (parity runs, benchmarks) without code changes.
+let fused = typeof process !== 'undefined' && process.env?.CLEARCLIP_ATTENTION === 'fused';
+/**
+ * Attention path of the transformer blocks: the fused kernel (one launch per block, no L x L scores, no head
+ * permutes) or matmul -> softmax -> matmul (the reference). Which is faster depends on the adapter: `npm run bench
+ * -- --model` times both.
+ */
+export function useFusedAttention(on: boolean): void {
+  fused = on;
+}
+export function fusedAttentionEnabled(): boolean {
+  return fused;
 }

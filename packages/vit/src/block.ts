@@ -1,5 +1,5 @@
-import { type Tensor, type Activation, layerNorm, matmul, permute } from '@clearclip/tensor';
-import { type HeadDims, applyAttention, attentionWeights } from './attention.js';
+import { type Tensor, type Activation, attention, gatherRows, layerNorm, matmul, permute } from '@clearclip/tensor';
+import { type HeadDims, applyAttention, attentionWeights, fusedAttentionEnabled, isCausalMask } from './attention.js';
 
 /** One pre-norm transformer block's parameters, Linear weights in [in, out] layout. */
 export interface BlockWeights {
@@ -42,15 +42,48 @@ export class ResidualAttentionBlock implements TransformerBlock {
 
   /** x: [B, L, W] -> [B, L, W]. */
   forward(x: Tensor, mask?: Tensor): Tensor {
-    const dev = x.device;
-    return dev.scope(() => {
+    return x.device.scope(() => this.output(this.attend(x, mask), x));
+  }
+
+  /** The rest of the block after attention: x + out_proj(ctx), then the MLP. */
+  output(ctx: Tensor, x: Tensor): Tensor {
+    return x.device.scope(() => this.mlp(matmul(ctx, this.w.outProj.weight, { bias: this.w.outProj.bias, residual: x })));
+  }
+
+  /** `output` at some rows of [B, L, W] (flattened to [B * L, W]) only: [rows.length, W]. */
+  outputRows(ctx: Tensor, x: Tensor, rows: readonly number[]): Tensor {
+    return x.device.scope(() => {
       const [B, L, W] = x.shape;
-      const h = layerNorm(x, this.w.ln1.weight, this.w.ln1.bias, this.eps);
-      const qkv = matmul(h, this.w.inProj.weight, { bias: this.w.inProj.bias });
-      const ctx = B === 1 ? this.attendOne(qkv, L, W, mask) : this.attendBatch(qkv, B, L, W, mask);
-      const y = matmul(ctx, this.w.outProj.weight, { bias: this.w.outProj.bias, residual: x });
-      return this.mlp(y);
+      return this.output(gatherRows(ctx.reshape([B * L, W]), rows, 'attn_rows'), gatherRows(x.reshape([B * L, W]), rows, 'residual_rows'));
     });
+  }
+
+  /** ln_1(x) -> fused q|k|v projection [B, L, 3W] (what a prefix cache keeps for its keys and values). */
+  qkv(x: Tensor): Tensor {
+    return x.device.scope(() => matmul(layerNorm(x, this.w.ln1.weight, this.w.ln1.bias, this.eps), this.w.inProj.weight, { bias: this.w.inProj.bias }));
+  }
+
+  /** The attention context [B, L, W] before the output projection. */
+  attend(x: Tensor, mask?: Tensor): Tensor {
+    return x.device.scope(() => {
+      const [B, L, W] = x.shape;
+      const qkv = this.qkv(x);
+      if (fusedAttentionEnabled() && (!mask || (isCausalMask(mask) && mask.shape[0] === mask.shape[1]))) {
+        // One launch reading q, k, v in place from [B, L, 3W] and writing [B, L, W]: no permutes, no scores.
+        const view = (offset: number) => ({ tensor: qkv, offset, itemStride: L * 3 * W, headStride: W / this.heads, rowStride: 3 * W });
+        return attention({ items: B, heads: this.heads, L, headDim: W / this.heads, q: view(0), k: view(W), v: view(2 * W), causal: !!mask });
+      }
+      return B === 1 ? this.attendOne(qkv, L, W, mask) : this.attendBatch(qkv, B, L, W, mask);
+    });
+  }
+
+  /**
+   * The block's output at some rows only: [rows.length, W] for rows of x flattened to [B * L, W]. Attention still
+   * sees every token (keys and values), but the output projection and the MLP run on the chosen rows alone: the
+   * text tower's last layer needs nothing but the end-of-text rows.
+   */
+  forwardRows(x: Tensor, rows: readonly number[], mask?: Tensor): Tensor {
+    return x.device.scope(() => this.outputRows(this.attend(x, mask), x, rows));
   }
 
   /** One sequence: q, k, v read in place from the fused [1, L, 3W] projection. */

@@ -3,10 +3,11 @@
 export { type ClipConfig, type VisionConfig, type TextConfig, parseOpenClipConfig } from './config.js';
 export { expectedTensors, checkTensorSet } from './checkpoint.js';
 export { runtimeLayout, runtimeShape, isDroppedKey, keepsF32, RUNTIME_FORMAT, TRANSPOSED_SUFFIXES, KEEP_F32_KEYS, type RuntimeLayout } from './runtime-layout.js';
-export { type HeadView, type HeadDims, attentionWeights, applyAttention, causalMask } from './attention.js';
+export { type HeadView, type HeadDims, attentionWeights, applyAttention, causalMask, useFusedAttention, fusedAttentionEnabled } from './attention.js';
 export { type BlockWeights, type TransformerBlock, ResidualAttentionBlock, blockWeights } from './block.js';
 export { VisionTransformer, type VisionForwardOptions } from './vision.js';
-export { TextTransformer } from './text.js';
+export { TextTransformer, eotRows } from './text.js';
+export { type PrefixCache, encodePrefixes, encodeSuffixes } from './text-prefix.js';
 export { type LoadedWeights, type TensorSource, uploadClipWeights } from './weights-core.js';
 export { CLIP } from './clip.js';
 export { ClipTokenizer, cleanText, fixText, htmlUnescape, bytesToUnicode } from './tokenizer/index.js';

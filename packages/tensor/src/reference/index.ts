@@ -9,4 +9,5 @@ export * from './cast.js';
 export * from './permute.js';
 export * from './concat.js';
 export * from './resize.js';
+export * from './attention.js';
 export * from './f16-rounding.js';

@@ -1,0 +1,157 @@
+/**
+ * npm run bench -- --model [--reps N] [--no-peer] [--json FILE]
+ *
+ * Whole forwards of a real-size CLIP ViT-B/16 (random weights, fixed seed): what users wait for, beside the same
+ * forwards written with TensorFlow.js ops on the same adapter from the same weight values. Ours are timed by wall
+ * clock from recording to reading the output back (every submit included); the peer's the same way, synced with a
+ * one-element read. Each row also counts our dispatches and submits per run.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { GpuDevice, Tensor } from '@clearclip/tensor';
+import { CLIP, ClipTokenizer, fusedAttentionEnabled, useFusedAttention } from '@clearclip/vit';
+import { ClearCLIP, DecomposedBlock, OPENAI_IMAGENET_TEMPLATES, PRESETS, trimTokenRows } from 'clearclip';
+import type * as TF from '@tensorflow/tfjs-core';
+import { randomData } from './cases.js';
+import type { Peer } from './peer-tfjs.js';
+import { type HostWeights, tfjsClip } from './peer-tfjs-model.js';
+import { randomWeights } from './random-vit.js';
+
+export interface ModelRow {
+  kind: 'model';
+  forward: string;
+  ms: number;
+  dispatches: number;
+  submits: number;
+  peerMs: number | null;
+  /** peer / ours: above 1 means ours is faster. */
+  ratio: number | null;
+}
+
+interface ModelArgs {
+  reps: number;
+  warmup: number;
+  vocab: string;
+  demo: string;
+}
+
+const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function timeOurs(dev: GpuDevice, run: () => Promise<unknown>, a: ModelArgs): Promise<{ ms: number; dispatches: number; submits: number }> {
+  for (let i = 0; i < a.warmup; i++) await run();
+  const ms: number[] = [];
+  let dispatches = 0;
+  let submits = 0;
+  for (let i = 0; i < a.reps; i++) {
+    const [d0, s0] = [dev.dispatchCount, dev.submitCount];
+    const t0 = performance.now();
+    await run();
+    ms.push(performance.now() - t0);
+    [dispatches, submits] = [dev.dispatchCount - d0, dev.submitCount - s0];
+  }
+  return { ms: median(ms), dispatches, submits };
+}
+
+async function timePeer(tf: Peer['tf'], run: () => TF.Tensor, a: ModelArgs): Promise<number> {
+  const once = async () => {
+    const t0 = performance.now();
+    const r = run();
+    const one = tf.tidy(() => tf.slice(tf.reshape(r, [-1]), 0, 1));
+    await one.data();
+    one.dispose();
+    r.dispose();
+    return performance.now() - t0;
+  };
+  for (let i = 0; i < a.warmup; i++) await once();
+  const ms: number[] = [];
+  for (let i = 0; i < a.reps; i++) ms.push(await once());
+  return median(ms);
+}
+
+/** Read an output back (the wait for the GPU), inside a scope that frees everything the forward made. */
+const readBack = (dev: GpuDevice, f: () => Tensor) => dev.scopeAsync(async () => f().read());
+
+export async function modelBench(dev: GpuDevice, peer: Peer | null, a: ModelArgs, onRow: (r: ModelRow) => void): Promise<ModelRow[]> {
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'clearclip-model-bench-'));
+  const rows: ModelRow[] = [];
+  try {
+    const file = path.join(tmp, 'vit-b-16-random.safetensors');
+    const host: HostWeights = new Map();
+    await randomWeights(file, host);
+    const clip = await CLIP.load(dev, file);
+    const tok = await ClipTokenizer.fromBpeGz(a.vocab);
+    const tfModel = peer ? tfjsClip(peer.tf, host) : null;
+    host.clear();
+    const lastBlock = new DecomposedBlock(clip.visual.blocks.at(-1)!, PRESETS.clearclip);
+
+    // Each forward with both attention paths (matmul -> softmax -> matmul, and the fused kernel), then the peer.
+    const add = async (forward: string, ours: () => Promise<unknown>, theirs: (() => TF.Tensor) | null) => {
+      const was = fusedAttentionEnabled();
+      const paths: [boolean, string][] = [[false, ''], [true, ' [fused attn]']];
+      const mine: Omit<ModelRow, 'peerMs' | 'ratio'>[] = [];
+      for (const [on, tag] of paths) {
+        useFusedAttention(on);
+        mine.push({ kind: 'model', forward: forward + tag, ...(await timeOurs(dev, ours, a)) });
+      }
+      useFusedAttention(was);
+      const peerMs = peer && theirs ? await timePeer(peer.tf, theirs, a) : null;
+      for (const m of mine) {
+        const row: ModelRow = { ...m, peerMs, ratio: peerMs === null ? null : peerMs / m.ms };
+        rows.push(row);
+        onRow(row);
+      }
+    };
+
+    for (const [S, dense] of [[224, false], [448, false], [448, true]] as const) {
+      const data = randomData(3 * S * S, S);
+      const img = dev.keep(dev.tensor(data, [1, 3, S, S], 'f32', 'image'));
+      const pimg = peer?.tf.tensor(data, [1, 3, S, S]);
+      await add(
+        dense ? `ClearCLIP dense ${S} (q-q last block)` : `vision ViT-B/16 ${S}`,
+        () => readBack(dev, () => (dense ? clip.visual.encodeDense(img, { lastBlock }) : clip.visual.encodeImage(img))),
+        tfModel && pimg ? () => tfModel.vision(pimg, { dense }) : null,
+      );
+      img.dispose();
+      pimg?.dispose();
+    }
+
+    // The text tower on the 80 prompts of one class, rows cut after the longest end-of-text as queryFeatures does.
+    const prompts = OPENAI_IMAGENET_TEMPLATES.map((t) => t('horse'));
+    const ctx = clip.config.text.contextLength;
+    const { ids, length } = trimTokenRows(tok.tokenize(prompts, ctx), prompts.length, ctx, tok.eotId);
+    const pool = Array.from({ length: prompts.length }, (_, b) => {
+      let best = 0;
+      for (let l = 1; l < length; l++) if (ids[b * length + l] > ids[b * length + best]) best = l;
+      return b * length + best;
+    });
+    const pids = peer?.tf.tensor(ids, [prompts.length, length], 'int32');
+    const ppool = peer?.tf.tensor(pool, [pool.length], 'int32');
+    await add(
+      `text tower 80 prompts x ${length} tokens`,
+      () => readBack(dev, () => clip.encodeText(ids, prompts.length)),
+      tfModel && pids && ppool ? () => tfModel.text(pids, ppool) : null,
+    );
+    pids?.dispose();
+    ppool?.dispose();
+    tfModel?.dispose();
+
+    // One segmentation of the demo picture (2 windows of 448), query features from the (warm) cache: ours only.
+    const seg = await ClearCLIP.load({ weights: file, device: dev, cacheDir: path.join(tmp, 'cache'), vocab: a.vocab });
+    const classes = 'sky,cloud,sun,mountain,grass,tree,house';
+    await add('segment demo.png, 7 classes (warm queries)', () => seg.segment(a.demo, classes), null);
+    seg.dispose();
+    clip.dispose();
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+export function printModelRow(r: ModelRow): void {
+  const f = (x: number | null) => (x === null ? '-' : (x / 1000).toFixed(2));
+  console.log(
+    `${r.forward.padEnd(44)} ${f(r.ms).padStart(8)} s  ${String(r.dispatches).padStart(6)} dispatches ${String(r.submits).padStart(4)} submits   ` +
+      `peer ${f(r.peerMs).padStart(8)} s   ratio ${r.ratio === null ? '-' : r.ratio.toFixed(2)}`,
+  );
+}
