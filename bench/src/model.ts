@@ -13,7 +13,7 @@ import type { GpuDevice, Tensor } from '@clearclip/tensor';
 import { CLIP, ClipTokenizer, fusedAttentionEnabled, useFusedAttention } from '@clearclip/vit';
 import { ClearCLIP, DecomposedBlock, OPENAI_IMAGENET_TEMPLATES, PRESETS, trimTokenRows } from 'clearclip';
 import type * as TF from '@tensorflow/tfjs-core';
-import { randomData } from './cases.js';
+import { uniform as randomData } from '@clearclip/tensor/op-cases';
 import type { Peer } from './peer-tfjs.js';
 import { type HostWeights, tfjsClip } from './peer-tfjs-model.js';
 import { randomWeights } from './random-vit.js';

@@ -1,5 +1,6 @@
 import t from 'tap';
-import { attention, roundToF16, reference } from '@clearclip/tensor';
+import { attention, roundToF16 } from '@clearclip/tensor';
+import * as reference from '@clearclip/tensor/reference';
 import { testDevice, floatDtypes } from '../helpers/device.js';
 import { uniform } from '../helpers/random.js';
 import { assertClose } from '../helpers/assert.js';
