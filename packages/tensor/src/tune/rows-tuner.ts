@@ -15,7 +15,8 @@ import { adapterFingerprint } from './adapter.js';
 import { setTunedChoice } from './choices.js';
 import { heuristicRowVariant, ROW_VARIANTS, rowShapeKey, type RowOp, type RowVariant } from './rows.js';
 import type { TunedCandidate, TunedEntry, TuneFile } from './store.js';
-import { confirmGain, MIN_GAIN, pseudoRandom, rowKernelHash, timeLaunches, type TuneOptions, type TuneResult } from './tuner.js';
+import { confirmGain, MIN_GAIN, rowKernelHash, speedupOf, timeLaunches, type TuneOptions, type TuneResult } from './tuner.js';
+import { uniform } from '../op-cases/data.js';
 
 export interface RowTuneShape {
   op: RowOp;
@@ -59,11 +60,11 @@ export async function tuneRowKernels(dev: GpuDevice, shapes: readonly RowTuneSha
       results.push({ key, shape: shapeText(s), label: s.label, timed: false, entry: cached, speedup: speedupOf(cached) });
       continue;
     }
-    const host = pseudoRandom(s.rows * s.cols, 3 + s.cols);
+    const host = uniform(s.rows * s.cols, 3 + s.cols);
     const x = dev.tensor(host, [s.rows, s.cols], dtype, 'tune');
     const xs = dtype === 'f16' ? await x.read() : host; // the values the kernel sees
-    const gh = pseudoRandom(s.cols, 5 + s.cols);
-    const bh = pseudoRandom(s.cols, 7 + s.cols);
+    const gh = uniform(s.cols, 5 + s.cols);
+    const bh = uniform(s.cols, 7 + s.cols);
     const gamma = dev.tensor(gh, [s.cols], 'f32', 'tune');
     const beta = dev.tensor(bh, [s.cols], 'f32', 'tune');
     const launch = (v: RowVariant): Tensor => (s.op === 'softmax' ? softmax(x, { scale: 0.125, variant: v }) : layerNorm(x, gamma, beta, 1e-5, { variant: v }));
@@ -111,11 +112,4 @@ export async function tuneRowKernels(dev: GpuDevice, shapes: readonly RowTuneSha
     if (opts.store) await opts.store.save(adapter, file);
   }
   return results;
-}
-
-function speedupOf(e: TunedEntry): number | null {
-  const ms = (name: string) => e.candidates.find((c) => c.variant === name)?.ms ?? null;
-  const h = ms(e.heuristic);
-  const w = ms(e.winner);
-  return h !== null && w !== null && w > 0 ? h / w : null;
 }

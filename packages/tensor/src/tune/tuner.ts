@@ -9,6 +9,7 @@ import { kernelSource } from '../kernel-source.js';
 import { matmulStrided } from '../ops/matmul.js';
 import { MATMUL_KERNELS, MATMUL_VARIANTS, type MatmulProblem } from '../ops/matmul-variants.js';
 import type { Tensor } from '../tensor.js';
+import { uniform } from '../op-cases/data.js';
 import { adapterFingerprint } from './adapter.js';
 import { setTunedChoice } from './choices.js';
 import { fnv1a64 } from './hash.js';
@@ -95,17 +96,6 @@ export async function loadTunedChoices(dev: GpuDevice, store: TuneStore): Promis
   return n;
 }
 
-/** Deterministic inputs in [-1, 1] (an LCG: the tuner must not depend on test helpers). */
-export function pseudoRandom(n: number, seed: number): Float32Array {
-  const x = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    x[i] = s / 2 ** 31 - 1;
-  }
-  return x;
-}
-
 interface Operands {
   prob: MatmulProblem;
   a: Tensor;
@@ -126,8 +116,8 @@ function makeOperands(dev: GpuDevice, s: MatmulTuneShape): Operands {
   const bRS = transposed ? K : N;
   const bMats = s.batchedB ? batch : 1;
   const bBS = s.batchedB ? (transposed ? N : K) * bRS : 0;
-  const ha = pseudoRandom(batch * M * aRS, 1 + M + 7 * K);
-  const hb = pseudoRandom(bMats * (transposed ? N : K) * bRS, 2 + N + 11 * K);
+  const ha = uniform(batch * M * aRS, 1 + M + 7 * K);
+  const hb = uniform(bMats * (transposed ? N : K) * bRS, 2 + N + 11 * K);
   const up = (x: Float32Array, shape: number[]) => dev.tensor(x, shape, dtype, 'tune');
   const abs = (x: Float32Array) => x.map(Math.abs);
   const aShape = [batch * M, aRS];
@@ -303,7 +293,8 @@ export async function tuneMatmul(dev: GpuDevice, shapes: readonly MatmulTuneShap
   return results;
 }
 
-function speedupOf(e: TunedEntry): number | null {
+/** How much faster the winner ran than the heuristic's pick in the timing sweep (null when either was not timed). */
+export function speedupOf(e: TunedEntry): number | null {
   const ms = (name: string) => e.candidates.find((c) => c.variant === name)?.ms ?? null;
   const h = ms(e.heuristic);
   const w = ms(e.winner);
