@@ -5,6 +5,7 @@
  * lane that does not exist is undefined.
  */
 import { defineKernel } from '../kernel-descriptor.js';
+import { matmulBindings, storageDefines } from './matmul-storage.js';
 import type { MatmulProblem, MatmulVariant } from './matmul-variants.js';
 
 /** What a variant may ask of a device: its limits, and (a GpuDevice) its subgroup facts. */
@@ -34,7 +35,7 @@ export function subgroupVariant(c: SubgroupConfig): MatmulVariant {
     workgroupSize: c.WG,
     grid: 'own',
     constants: { TM: c.TM, TN4: c.TN4 },
-    bindings: { uniforms: true, inputs: ['a', 'b', 'bias', 'res'], outputs: ['out'] },
+    bindings: matmulBindings(),
   });
   return {
     name,
@@ -49,13 +50,7 @@ export function subgroupVariant(c: SubgroupConfig): MatmulVariant {
         descriptor,
         BM: c.TM,
         BN: c.WG * c.TN4 * 4,
-        defines: {
-          T: prob.dtype,
-          AV: prob.vecA ? `vec4<${prob.dtype}>` : prob.dtype,
-          BV: prob.vecB ? `vec4<${prob.dtype}>` : prob.dtype,
-          VEC_A: prob.vecA,
-          VEC_B: prob.vecB,
-        },
+        defines: storageDefines(prob),
       };
     },
   };

@@ -6,9 +6,9 @@
 import type { FloatDType } from '../dtype.js';
 import type { Defines } from '../kernel-source.js';
 import { defineKernel, type KernelDescriptor } from '../kernel-descriptor.js';
+import { matmulBindings, storageDefines } from './matmul-storage.js';
 import { SUBGROUP_CONFIGS, subgroupVariant } from './matmul-subgroup.js';
 
-const MATMUL_BINDINGS = { uniforms: true, inputs: ['a', 'b', 'bias', 'res'], outputs: ['out'] } as const;
 
 /** What a variant needs to know about one launch to decide whether it applies and how to specialise. */
 export interface MatmulProblem {
@@ -56,7 +56,7 @@ function laneDescriptor(variant: string, tile: { TM: number; TN4: number; lanes:
     workgroupSize: tile.lanes,
     grid: 'own',
     constants: { TM: tile.TM, TN4: tile.TN4 },
-    bindings: { ...MATMUL_BINDINGS, inputs: [...MATMUL_BINDINGS.inputs], outputs: [...MATMUL_BINDINGS.outputs] },
+    bindings: matmulBindings(),
   });
 }
 const LANE_TALL = laneDescriptor('tall', { TM: 12, TN4: 2, lanes: 8 });
@@ -101,7 +101,7 @@ export function tiledVariant(c: TiledConfig): MatmulVariant {
     workgroupSize: invocations,
     grid: 'own',
     constants: { BM: c.BM, BN: c.BN, BK: c.BK, TM: c.TM, TN: c.TN },
-    bindings: { ...MATMUL_BINDINGS, inputs: [...MATMUL_BINDINGS.inputs], outputs: [...MATMUL_BINDINGS.outputs] },
+    bindings: matmulBindings(),
   });
   return {
     name,
@@ -114,14 +114,7 @@ export function tiledVariant(c: TiledConfig): MatmulVariant {
         descriptor,
         BM: c.BM,
         BN: c.BN,
-        defines: {
-          T: prob.dtype,
-          AV: prob.vecA ? `vec4<${prob.dtype}>` : prob.dtype,
-          BV: prob.vecB ? `vec4<${prob.dtype}>` : prob.dtype,
-          VEC_A: prob.vecA,
-          VEC_B: prob.vecB,
-          B_KFAST: prob.transposed,
-        },
+        defines: { ...storageDefines(prob), B_KFAST: prob.transposed },
       };
     },
   };
