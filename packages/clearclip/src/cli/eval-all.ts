@@ -1,12 +1,11 @@
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { PAPER_ORDER, runAll, STANDARD_ROOTS } from '../eval/all.js';
 import { isDatasetName, type DatasetName } from '../eval/datasets.js';
 import type { SettingsOverrides } from '../eval/settings.js';
 import { parseShard, type Shard } from '../eval/shard.js';
 import { summaryMd, summaryRows, writeSummary } from '../eval/summary.js';
 import type { EvalCliDeps } from './eval.js';
-import { UsageError, bool, guarded, modelOptions, num } from './eval-args.js';
+import { UsageError, bool, guarded, modelOptions, num, parseUsage } from './eval-args.js';
 
 export const EVAL_ALL_USAGE = `usage: clearclip eval all --data-root DIR [--root NAME=DIR]... [--datasets a,b,...] [--work-dir DIR] [--shard i/n] [options]
 
@@ -58,12 +57,7 @@ export async function evalAllCli(argv: string[], deps: EvalCliDeps): Promise<num
   const stdout = deps.stdout ?? process.stdout;
   const stderr = deps.stderr ?? process.stderr;
   return guarded(stderr, EVAL_ALL_USAGE, async () => {
-    let v;
-    try {
-      ({ values: v } = parseArgs({ args: argv, options: OPTIONS, strict: true }));
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
+    const { values: v } = parseUsage({ args: argv, options: OPTIONS, strict: true });
     if (v.help) {
       stdout.write(EVAL_ALL_USAGE);
       return 0;

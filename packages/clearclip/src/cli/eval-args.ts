@@ -1,7 +1,17 @@
 /** Argument helpers shared by the eval subcommands. */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 /** A mistake in the command line: reported with the usage text and exit code 2. */
 export class UsageError extends Error {}
+
+/** node:util's parseArgs, its complaints (unknown flag, missing value) turned into UsageErrors. */
+export function parseUsage<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
 
 export function num(flag: string, v: string | undefined, int = false): number | undefined {
   if (v === undefined) return undefined;

@@ -1,6 +1,5 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import type { RgbImage } from '../image/types.js';
 import { convertCocoObject } from '../eval/coco-object.js';
 import { CUSTOM_DATASET, customDatasetDef, datasetFileOf, readDatasetFile } from '../eval/custom.js';
@@ -11,7 +10,7 @@ import { terminalReport, writeOutcome } from '../eval/report.js';
 import { runEval } from '../eval/run.js';
 import { resolveSettings, type EvalModelOptions, type EvalSettings, type SegmenterFactory, type SettingsOverrides } from '../eval/settings.js';
 import { parseShard, type Shard } from '../eval/shard.js';
-import { bool, guarded, modelOptions, num, UsageError } from './eval-args.js';
+import { bool, guarded, modelOptions, num, parseUsage, UsageError } from './eval-args.js';
 import { evalAllCli } from './eval-all.js';
 
 export interface EvalCliDeps {
@@ -92,12 +91,7 @@ async function writeDatasetFile(workDir: string, s: EvalSettings): Promise<strin
 }
 
 export function parseEvalArgs(argv: string[]): ParsedEvalArgs | 'help' {
-  let v;
-  try {
-    ({ values: v } = parseArgs({ args: argv, options: EVAL_OPTIONS, allowPositionals: false, strict: true }));
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const { values: v } = parseUsage({ args: argv, options: EVAL_OPTIONS, allowPositionals: false, strict: true });
   if (v.help) return 'help';
   let dataset: string | DatasetDef;
   let dataRoot = v['data-root'];
@@ -191,12 +185,7 @@ export async function mergeCli(argv: string[], deps: Pick<EvalCliDeps, 'stdout' 
   const stdout = deps.stdout ?? process.stdout;
   const stderr = deps.stderr ?? process.stderr;
   return guarded(stderr, MERGE_USAGE, async () => {
-    let parsed;
-    try {
-      parsed = parseArgs({ args: argv, options: { 'work-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
+    const parsed = parseUsage({ args: argv, options: { 'work-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
     if (parsed.values.help) {
       stdout.write(MERGE_USAGE);
       return 0;
@@ -220,16 +209,11 @@ export async function convertCocoObjectCli(argv: string[], deps: Pick<EvalCliDep
   const stdout = deps.stdout ?? process.stdout;
   const stderr = deps.stderr ?? process.stderr;
   return guarded(stderr, CONVERT_USAGE, async () => {
-    let v;
-    try {
-      ({ values: v } = parseArgs({
+    const { values: v } = parseUsage({
         args: argv,
         options: { 'data-root': { type: 'string' }, 'out-dir': { type: 'string' }, split: { type: 'string', multiple: true }, nproc: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
         strict: true,
-      }));
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
+    });
     if (v.help) {
       stdout.write(CONVERT_USAGE);
       return 0;
