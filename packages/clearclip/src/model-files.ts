@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -10,6 +9,7 @@ import { PhaseReporter, type ProgressCallback } from './progress.js';
 import { runtimeDir, runtimeFileName, sourceSha256, touch } from './runtime-cache.js';
 import { quickGeluWarning } from './quick-gelu.js';
 import { weightsFile } from './weights-folder.js';
+import { uniqueTempName } from './fs-atomic.js';
 
 export interface ResolveWeightsOptions {
   weights?: string;
@@ -84,7 +84,7 @@ export async function resolveWeights(opts: ResolveWeightsOptions): Promise<strin
   convert.start();
   // A name unique to this process, renamed into place when complete: concurrent first runs each convert, and the
   // last rename wins with an identical file; no reader ever sees a partial one.
-  const tmp = `${out}.${process.pid}.${randomBytes(4).toString('hex')}.incomplete`;
+  const tmp = uniqueTempName(out, 'incomplete');
   try {
     await convertCheckpoint({ input: source, output: tmp, dtype: opts.dtype, config, quickGelu, onTensor: (_n, i, n) => convert.progress(i, { total: n }) });
     await rename(tmp, out);

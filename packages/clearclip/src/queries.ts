@@ -1,11 +1,12 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { CLIP, ClipTokenizer } from '@clearclip/vit';
 import { OPENAI_IMAGENET_TEMPLATES } from './templates.js';
 import { PhaseReporter, type ProgressCallback } from './progress.js';
 import { encodeQueries } from './query-encode.js';
+import { writeFileAtomic } from './fs-atomic.js';
 
 export { trimTokenRows } from './query-encode.js';
 
@@ -98,14 +99,11 @@ export async function queryFeatures(clip: CLIP, tokenizer: ClipTokenizer, names:
  * another, each rename a complete file). False, after one warning, when the cache cannot be written.
  */
 async function writeCached(dir: string, file: string, q: Float32Array, onWarn?: (m: string) => void): Promise<boolean> {
-  const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   try {
     await mkdir(dir, { recursive: true });
-    await writeFile(tmp, q);
-    await rename(tmp, file);
+    await writeFileAtomic(file, q);
     return true;
   } catch (e) {
-    await rm(tmp, { force: true }).catch(() => undefined);
     const warn = onWarn ?? ((m: string) => process.stderr.write(`warning: ${m}\n`));
     warn(`query cache ${dir} cannot be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); continuing without caching`);
     return false;

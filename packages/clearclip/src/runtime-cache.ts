@@ -5,11 +5,11 @@
  * entry (two processes writing at once) only costs a re-hash. Each use touches the file's mtime: `clearclip cache
  * prune` removes what has not been used for a while.
  */
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { sha256File } from '@clearclip/weights-tools';
+import { writeFileAtomic } from './fs-atomic.js';
 
 interface IndexEntry {
   size: number;
@@ -27,13 +27,6 @@ async function readIndex(dir: string): Promise<Record<string, IndexEntry>> {
   } catch {
     return {};
   }
-}
-
-/** Write a file through a temporary name unique to this process and call, then rename (atomic on one filesystem). */
-export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(tmp, data);
-  await rename(tmp, file);
 }
 
 /** The source's sha256, from the index when its path, size and mtime are unchanged. */
