@@ -1,35 +1,21 @@
 // Issue 14 item 7: the full-resolution stages run in bands of rows, so photos far above the binding limit
 // (24 and 48 MP here, on the software GPU with the tiny model) segment; banding never changes a number.
 import t from 'tap';
-import path from 'node:path';
-import { ClearCLIP, DecomposedBlock, PRESETS, newRgbImage, slideInference } from 'clearclip';
-import { readF32, requireShared } from '../helpers/fixtures.js';
-import { uniform } from '../helpers/random.js';
+import { ClearCLIP, newRgbImage, slideInference } from 'clearclip';
+import { requireShared } from '../helpers/fixtures.js';
 import { assertClose } from '../helpers/assert.js';
 import { testDevice } from '../helpers/device.js';
-import { loadFixtureClip } from './helpers/fixture-model.js';
+import { QUERY_CLASS, slideFixture } from './helpers/slide-fixture.js';
 
-const QUERY_CLASS = [0, 1, 1, 2, 3, 3, 4];
 const same = (a: ArrayLike<number> & { buffer: ArrayBufferLike }, b: ArrayLike<number> & { buffer: ArrayBufferLike }) => Buffer.from(a.buffer).equals(Buffer.from(b.buffer));
 
 t.test('row bands give the same prediction, probabilities and logits bit for bit', async (t) => {
-  const dir = requireShared(t, 'fixtures', 'clip-tiny-b16');
-  const clip = await loadFixtureClip(t);
-  if (!clip || !dir) return;
-  const input = await readF32(path.join(dir, 'reference.safetensors'), 'seg.input');
-  const [, , H, W] = input.shape;
-  const E = clip.config.embedDim;
-  const q = uniform(QUERY_CLASS.length * E, 9);
-  for (let k = 0; k < QUERY_CLASS.length; k++) {
-    const row = q.subarray(k * E, (k + 1) * E);
-    const n = Math.hypot(...row);
-    row.forEach((v, i) => (row[i] = v / n));
-  }
-  const block = new DecomposedBlock(clip.visual.blocks.at(-1)!, PRESETS.clearclip);
-  t.teardown(() => block.dispose());
+  const f = await slideFixture(t);
+  if (!f) return;
+  const { clip, block, input, H, W, queries: q } = f;
   const [oH, oW] = [1000, 1500];
   const run = (maxChunkBytes: number) =>
-    slideInference(clip, block, input.data, [H, W], q, QUERY_CLASS, { crop: 224, stride: 112, logitScale: 50, probThd: 0, outputSize: [oH, oW], logits: true, maxChunkBytes });
+    slideInference(clip, block, input, [H, W], q, QUERY_CLASS, { crop: 224, stride: 112, logitScale: 50, probThd: 0, outputSize: [oH, oW], logits: true, maxChunkBytes });
   // 12e6 bytes: one band of 1000 rows, 2 queries per chunk; 1.6e6: bands of 133 rows, the same chunks.
   const one = await run(12e6);
   const banded = await run(1.6e6);
@@ -41,7 +27,7 @@ t.test('row bands give the same prediction, probabilities and logits bit for bit
   // Whole-image mode (crop 0) merges straight to the output size; in bands it resizes the [Q, gh, gw] logits with
   // resizeBilinear instead: the same bilinear map, so the same result to rounding.
   const wholeRun = (maxChunkBytes: number) =>
-    slideInference(clip, block, input.data, [H, W], q, QUERY_CLASS, { crop: 0, stride: 0, logitScale: 50, probThd: 0, outputSize: [oH, oW], logits: true, maxChunkBytes });
+    slideInference(clip, block, input, [H, W], q, QUERY_CLASS, { crop: 0, stride: 0, logitScale: 50, probThd: 0, outputSize: [oH, oW], logits: true, maxChunkBytes });
   const merged = await wholeRun(12e6);
   const wholeBanded = await wholeRun(1.6e6);
   assertClose(t, wholeBanded.logits!, merged.logits!, { atol: 1e-6 }, 'whole image: banded logits');

@@ -11,22 +11,13 @@ import { type AttentionVariant, type StateDict, classFileRef, forwardSlideRef, p
 import { type FixtureSpec, makeFixture } from '../helpers/make-fixture.js';
 import { testDevice } from '../helpers/device.js';
 import { requireShared } from '../helpers/fixtures.js';
+import { relativeError } from '../helpers/compare.js';
 
 // Issue 13 item 5: the parity runner computes every tensor of a fixture with segmentation variants, by the naming
 // rules of the fixture README. The only upstream fixture has no variants (and no seg.pred_ori), so a synthetic one
 // gets its seg.* and <prefix>.* references from the float64 segmentor in test/helpers/clip-reference.ts, which is
 // first checked against upstream's own seg.* and queries.* tensors of clip-tiny-b16.
 
-const rel = (ours: ArrayLike<number>, ref: ArrayLike<number>): number => {
-  if (ours.length !== ref.length) return Infinity;
-  let d = 0;
-  let m = 0;
-  for (let i = 0; i < ref.length; i++) {
-    d = Math.max(d, Math.abs(ours[i] - ref[i]));
-    m = Math.max(m, Math.abs(ref[i]));
-  }
-  return d / m;
-};
 
 const vocab = requireShared(t, 'vocab', 'bpe_simple_vocab_16e6.txt.gz');
 
@@ -47,7 +38,7 @@ t.test('float64 segmentor reproduces the upstream clip-tiny-b16 queries and seg 
     // still catches any wrong term (a wrong template, window, pad or resize moves these by 1e-3 or more).
     const tol = 1e-6;
     const check = async (name: string, ours: ArrayLike<number>) => {
-      const e = rel(ours, await ref.readFloat32(name));
+      const e = relativeError(ours, await ref.readFloat32(name));
       t.ok(e <= tol, `${name}: max|diff|/max|ref| = ${e.toExponential(2)} (tol ${tol})`);
     };
     const exact = async (name: string, ours: ArrayLike<number>, allowed = 0) => {

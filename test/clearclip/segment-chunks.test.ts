@@ -1,38 +1,22 @@
 import t from 'tap';
-import path from 'node:path';
-import { DecomposedBlock, PRESETS, slideInference, type SlideOptions } from 'clearclip';
-import { readF32, requireShared } from '../helpers/fixtures.js';
+import { slideInference, type SlideOptions } from 'clearclip';
 import { assertClose } from '../helpers/assert.js';
-import { uniform } from '../helpers/random.js';
-import { loadFixtureClip } from './helpers/fixture-model.js';
+import { QUERY_CLASS, slideFixture } from './helpers/slide-fixture.js';
 
 // Large class sets at full resolution exceed the binding limit, so slideInference splits the queries into chunks of
 // whole classes. Forced here with maxChunkBytes on the fixture's 200x300 image: the result must not depend on it.
-// 7 queries, synonyms on classes 1 and 3.
-const QUERY_CLASS = [0, 1, 1, 2, 3, 3, 4];
+// 7 queries, synonyms on classes 1 and 3 (QUERY_CLASS).
 
 t.test('query chunking: 1, 3 and 5 chunks give the same prediction, probabilities and logits', async (t) => {
-  const dir = requireShared(t, 'fixtures', 'clip-tiny-b16');
-  const clip = await loadFixtureClip(t);
-  if (!clip || !dir) return;
-  const input = await readF32(path.join(dir, 'reference.safetensors'), 'seg.input');
-  const [, , H, W] = input.shape;
-  const E = clip.config.embedDim;
-  // Unit-length random queries: cosine logits of the size real ones have.
-  const q = uniform(QUERY_CLASS.length * E, 9);
-  for (let k = 0; k < QUERY_CLASS.length; k++) {
-    const row = q.subarray(k * E, (k + 1) * E);
-    const n = Math.hypot(...row);
-    row.forEach((v, i) => (row[i] = v / n));
-  }
-  const block = new DecomposedBlock(clip.visual.blocks.at(-1)!, PRESETS.clearclip);
-  t.teardown(() => block.dispose());
+  const f = await slideFixture(t);
+  if (!f) return;
+  const { clip, block, input, H, W, queries: q } = f;
 
   for (const outputSize of [undefined, [150, 331] as [number, number]]) {
     const [oH, oW] = outputSize ?? [H, W];
     const opts: SlideOptions = { crop: 224, stride: 112, logitScale: 50, probThd: 0, outputSize, logits: true };
     const run = (maxQueries?: number) =>
-      slideInference(clip, block, input.data, [H, W], q, QUERY_CLASS, { ...opts, maxChunkBytes: maxQueries && maxQueries * 4 * Math.max(H * W, oH * oW) });
+      slideInference(clip, block, input, [H, W], q, QUERY_CLASS, { ...opts, maxChunkBytes: maxQueries && maxQueries * 4 * Math.max(H * W, oH * oW) });
     const whole = await run();
     t.same([whole.height, whole.width], [oH, oW]);
     // Greedy packing of whole classes (query ranges [0,1) [1,3) [3,4) [4,6) [6,7)): 3 queries per chunk ->
@@ -52,7 +36,7 @@ t.test('query chunking: 1, 3 and 5 chunks give the same prediction, probabilitie
     t.ok(new Set(whole.pred).size >= 3, `prediction uses ${new Set(whole.pred).size} classes`);
   }
   await t.rejects(
-    slideInference(clip, block, input.data, [H, W], q, QUERY_CLASS, { crop: 224, stride: 112, logitScale: 50, probThd: 0, maxChunkBytes: 4 * H * W }),
+    slideInference(clip, block, input, [H, W], q, QUERY_CLASS, { crop: 224, stride: 112, logitScale: 50, probThd: 0, maxChunkBytes: 4 * H * W }),
     /a class with 2 synonyms does not fit the device's binding limit at 60000 pixels/,
   );
 });

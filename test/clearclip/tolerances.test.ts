@@ -2,17 +2,8 @@ import t from 'tap';
 import path from 'node:path';
 import { tolerances } from '../../packages/clearclip/src/parity/tolerances.js';
 import { readF32, requireShared } from '../helpers/fixtures.js';
+import { relativeError } from '../helpers/compare.js';
 
-/** max |a - b| / max |b|: the measure parity compares with the tolerance. */
-function relErr(a: Float32Array, b: Float32Array): number {
-  let e = 0;
-  let m = 0;
-  for (let i = 0; i < a.length; i++) {
-    e = Math.max(e, Math.abs(a[i] - b[i]));
-    m = Math.max(m, Math.abs(b[i]));
-  }
-  return e / m;
-}
 
 t.test('a class swap cannot pass the probability tolerance, f32 or f16', async (t) => {
   const dir = requireShared(t, 'fixtures', 'clip-tiny-b16');
@@ -25,7 +16,7 @@ t.test('a class swap cannot pass the probability tolerance, f32 or f16', async (
       const swapped = data.slice();
       swapped.set(data.subarray(b * plane, (b + 1) * plane), a * plane);
       swapped.set(data.subarray(a * plane, (a + 1) * plane), b * plane);
-      const err = relErr(swapped, data);
+      const err = relativeError(swapped, data);
       for (const dtype of ['f32', 'f16'] as const) {
         t.ok(err > tolerances(dtype).probs, `classes ${a} <-> ${b}: error ${err.toExponential(2)} fails the ${dtype} tolerance ${tolerances(dtype).probs}`);
       }

@@ -57,3 +57,15 @@ export function compare(actual: ArrayLike<number>, expected: ArrayLike<number>, 
     (lines.length ? `\n worst:\n${lines.join('\n')}` : '');
   return { ok: bad.length === 0, maxAbs, maxRel: maxAbs / (refMax || 1), refMax, mismatches: bad.length, report };
 }
+
+/** max |ours - ref| / max |ref| (Infinity when the lengths differ): the measure parity compares with its tolerance. */
+export function relativeError(ours: ArrayLike<number>, ref: ArrayLike<number>): number {
+  if (ours.length !== ref.length) return Infinity;
+  let d = 0;
+  let m = 0;
+  for (let i = 0; i < ref.length; i++) {
+    d = Math.max(d, Math.abs(ours[i] - ref[i]));
+    m = Math.max(m, Math.abs(ref[i]));
+  }
+  return d / m;
+}

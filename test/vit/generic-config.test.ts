@@ -9,22 +9,13 @@ import { type StateDict, encodeDense, encodeImage, encodeText, positionEmbedding
 import { type FixtureSpec, makeFixture } from '../helpers/make-fixture.js';
 import { testDevice } from '../helpers/device.js';
 import { requireShared } from '../helpers/fixtures.js';
+import { relativeError } from '../helpers/compare.js';
 
 // `npm run parity` must work unchanged on fixtures of the clip-tiny-b16 layout with other seeds, patch sizes, widths,
 // head sizes that are not powers of two, GELU or QuickGELU and other strings. The only upstream fixture is
 // QuickGELU / patch 16 / head 16, so synthetic fixtures get their references from an independent float64 forward
 // (test/helpers/clip-reference.ts), which is first checked against that upstream fixture.
 
-const rel = (ours: ArrayLike<number>, ref: ArrayLike<number>): number => {
-  if (ours.length !== ref.length) return Infinity;
-  let d = 0;
-  let m = 0;
-  for (let i = 0; i < ref.length; i++) {
-    d = Math.max(d, Math.abs(ours[i] - ref[i]));
-    m = Math.max(m, Math.abs(ref[i]));
-  }
-  return d / m;
-};
 
 t.test('float64 reference reproduces the upstream clip-tiny-b16 tensors', async (t) => {
   const dir = requireShared(t, 'fixtures', 'clip-tiny-b16');
@@ -39,7 +30,7 @@ t.test('float64 reference reproduces the upstream clip-tiny-b16 tensors', async 
     // relative); 1e-6 would still catch any wrong term, which moves these tensors by 1e-3 or more.
     const tol = 1e-6;
     const check = async (name: string, ours: ArrayLike<number>) => {
-      const e = rel(ours, await ref.readFloat32(name));
+      const e = relativeError(ours, await ref.readFloat32(name));
       t.ok(e <= tol, `${name}: max|diff|/max|ref| = ${e.toExponential(2)}`);
     };
     const img224 = await ref.readFloat32('vision.input_224');
