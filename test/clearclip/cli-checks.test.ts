@@ -3,6 +3,7 @@ import t from 'tap';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createHash } from 'node:crypto';
 import pngjs from 'pngjs';
 import { main } from '../../packages/clearclip/src/cli/main.js';
 import { checkSegmentSettings } from 'clearclip';
@@ -108,4 +109,18 @@ t.test('11 + 13: a batch keeps going past a bad image, makes clashing names uniq
     process.stderr.write = write;
   }
   t.notOk(existsSync(out2), 'no empty --out folder');
+});
+
+t.test('13 + issue 13: --weights <folder> with --json records the checkpoint inside the folder and its sha256', async (t) => {
+  const dir = requireShared(t, 'fixtures', 'clip-tiny-b16');
+  const vocab = requireShared(t, 'vocab', 'bpe_simple_vocab_16e6.txt.gz');
+  if (!dir || !vocab) return;
+  const img = png(path.join(tmp, 'folder-json.png'), 40, 30, 7);
+  const out = path.join(tmp, 'folder-json');
+  const code = await main(['segment', img, '--weights', dir, '--vocab', vocab, '--classes', 'sky,tree', '--short-side', '32', '--crop', '0', '--json', '--out', out]);
+  t.equal(code, 0, 'the image is segmented (a folder is not hashed as a file)');
+  const p = JSON.parse(readFileSync(path.join(out, 'folder-json.json'), 'utf8')).provenance;
+  const ckpt = path.join(dir, 'open_clip_model.safetensors');
+  t.equal(p.model.weightsArg, path.resolve(ckpt), 'the checkpoint the folder holds');
+  t.equal(p.model.weightsArgSha256, createHash('sha256').update(readFileSync(ckpt)).digest('hex'), 'and its sha256');
 });

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
-import { createReadStream, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { sha256File } from '@clearclip/weights-tools';
+import { VERSION } from '../version.js';
+import { weightsFile } from '../weights-folder.js';
 
 /** What produced a segmentation, written into the per-image JSON so a result can be traced and reproduced. */
 export interface Provenance {
@@ -10,7 +10,7 @@ export interface Provenance {
     /** OpenCLIP model name and pretrained tag when the weights came from the hub; null when --weights was given. */
     name: string | null;
     pretrained: string | null;
-    /** The file given with --weights and its SHA-256 (an OpenCLIP checkpoint is converted first), or null. */
+    /** The checkpoint --weights named (the one inside, for a folder) and its SHA-256, or null. */
     weightsArg: string | null;
     weightsArgSha256: string | null;
     /** The runtime weights file actually loaded, and its SHA-256. */
@@ -21,18 +21,6 @@ export interface Provenance {
   /** Every inference setting, after defaults. */
   inference: Record<string, unknown>;
   adapter: string;
-}
-
-/** packages/clearclip/package.json, from src/cli or dist/cli alike. */
-function libraryVersion(): { name: string; version: string } {
-  const pkg = JSON.parse(readFileSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../package.json'), 'utf8'));
-  return { name: pkg.name, version: pkg.version };
-}
-
-export async function sha256File(file: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
-  return h.digest('hex');
 }
 
 const shaCache = new Map<string, Promise<string>>();
@@ -53,13 +41,14 @@ export async function provenance(o: {
     return h;
   };
   const fromHub = !o.weightsArg;
+  const given = o.weightsArg ? weightsFile(o.weightsArg) : null;
   return {
-    library: libraryVersion(),
+    library: { name: 'clearclip', version: VERSION },
     model: {
       name: fromHub ? o.model ?? 'ViT-B-16' : o.model ?? null,
       pretrained: fromHub ? o.pretrained ?? 'openai' : null,
-      weightsArg: o.weightsArg ? path.resolve(o.weightsArg) : null,
-      weightsArgSha256: o.weightsArg ? await hash(o.weightsArg) : null,
+      weightsArg: given ? path.resolve(given) : null,
+      weightsArgSha256: given ? await hash(given) : null,
       weightsFile: path.resolve(o.weightsFile),
       weightsSha256: await hash(o.weightsFile),
       dtype: o.dtype,
