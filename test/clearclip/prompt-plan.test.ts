@@ -2,7 +2,7 @@ import t from 'tap';
 import { ClipTokenizer } from '@clearclip/vit';
 import { OPENAI_IMAGENET_TEMPLATES, lengthBatches, planPrefixGroups, queryFeatures } from 'clearclip';
 import { tolerances } from '../../packages/clearclip/src/parity/tolerances.js';
-import { requireShared } from '../helpers/fixtures.js';
+import { requireShared, skipUnlessFeature } from '../helpers/fixtures.js';
 import { testDevice } from '../helpers/device.js';
 import { loadFixtureClip } from './helpers/fixture-model.js';
 
@@ -62,10 +62,7 @@ function worst(a: Float32Array, b: Float32Array): { maxAbs: number; at: number; 
 for (const dtype of ['f32', 'f16'] as const) {
   t.test(`query features: length batches and EOT-only last layer are bit-identical, prefix cache within the parity tolerance (${dtype})`, async (t) => {
     const vocab = requireShared(t, 'vocab', 'bpe_simple_vocab_16e6.txt.gz');
-    if (dtype === 'f16' && !(await testDevice()).hasF16) {
-      t.comment('SKIP: no shader-f16 on this adapter');
-      return;
-    }
+    if (dtype === 'f16' && !skipUnlessFeature(t, (await testDevice()).hasF16, 'no shader-f16 on this adapter')) return;
     const clip = await loadFixtureClip(t, dtype);
     if (!clip || !vocab) return;
     const tok = await ClipTokenizer.fromBpeGz(vocab);

@@ -5,9 +5,10 @@
  * and an f16 output one more rounding (2^-11 relative, 2^-25 absolute among subnormals).
  */
 import type { Test } from 'tap';
-import { matmulStrided, roundToF16, type Activation, type GpuDevice } from '@clearclip/tensor';
+import { MATMUL_VARIANTS, matmulStrided, roundToF16, type Activation, type GpuDevice } from '@clearclip/tensor';
 import * as reference from '@clearclip/tensor/reference';
 import { uniform } from './random.js';
+import { skipTest } from './fixtures.js';
 
 export type F = 'f32' | 'f16';
 
@@ -100,3 +101,22 @@ export const VARIANT_CASES_F16: MatmulCase[] = [
   { M: 67, K: 33, N: 129, bias: true, activation: 'gelu' },
   { batch: 2, M: 29, K: 44, N: 32, bias: true, activation: 'quickgelu', residual: true, alpha: -2.5 },
 ];
+
+/**
+ * Every registered matmul variant on `dev`, one subtest each, against the float64 reference: the f32 cases, and the
+ * f16-storage cases where the device has shader-f16. A variant the device cannot run (feature-bound: subgroups) is a
+ * tap skip saying so; it is tested on the adapters that run it.
+ */
+export function testEveryVariant(t: Test, dev: GpuDevice): void {
+  for (const v of MATMUL_VARIANTS) {
+    t.test(v.name, async (t) => {
+      if (!v.supports(dev, { dtype: 'f32', batch: 1, M: 1, N: 1, K: 1, transposed: false, vecA: false, vecB: false })) {
+        skipTest(t, `${v.name} is not supported on ${dev.describe()}`);
+        return;
+      }
+      for (const [i, c] of VARIANT_CASES.entries()) await runMatmulCase(t, dev, v.name, 'f32', c, 10 * i);
+      if (dev.hasF16) for (const [i, c] of VARIANT_CASES_F16.entries()) await runMatmulCase(t, dev, v.name, 'f16', c, 10 * i + 5);
+      else t.comment('no shader-f16 on this adapter: f16 storage not tested here');
+    });
+  }
+}

@@ -4,8 +4,8 @@
 // but these shapes are small; compiles dominate.
 import t from 'tap';
 import { existsSync } from 'node:fs';
-import { GpuDevice, MATMUL_VARIANTS, swiftShaderIcd } from '@clearclip/tensor';
-import { runMatmulCase, VARIANT_CASES, VARIANT_CASES_F16 } from '../helpers/matmul-check.js';
+import { GpuDevice, swiftShaderIcd } from '@clearclip/tensor';
+import { testEveryVariant } from '../helpers/matmul-check.js';
 
 const icd = swiftShaderIcd();
 const inCI = process.env.CI === 'true' || process.env.CI === '1';
@@ -18,17 +18,6 @@ if (!existsSync(icd)) {
     const dev = await GpuDevice.create({ adapter: 'swiftshader' });
     t.teardown(() => dev.destroy());
     t.match(dev.describe(), /swiftshader/i, `runs on SwiftShader: ${dev.describe()}`);
-    for (const v of MATMUL_VARIANTS) {
-      t.test(v.name, async (t) => {
-        // Feature-bound variants (subgroups) are not offered everywhere: they say so, and are tested where they run.
-        if (!v.supports(dev, { dtype: 'f32', batch: 1, M: 1, N: 1, K: 1, transposed: false, vecA: false, vecB: false })) {
-          t.comment(`skipped: not supported on ${dev.describe()}`);
-          t.pass('not supported here');
-          return;
-        }
-        for (const [i, c] of VARIANT_CASES.entries()) await runMatmulCase(t, dev, v.name, 'f32', c, 10 * i);
-        if (dev.hasF16) for (const [i, c] of VARIANT_CASES_F16.entries()) await runMatmulCase(t, dev, v.name, 'f16', c, 10 * i + 5);
-      });
-    }
+    testEveryVariant(t, dev);
   });
 }
