@@ -1,6 +1,6 @@
 /**
  * npm run bench [-- --quick] [--json FILE] [--reps N] [--warmup N] [--filter TEXT] [--no-peer] [--wall] [--verify]
- * npm run bench -- --model [--reps N] [--warmup N] [--no-peer] [--json FILE]   (whole forwards: see model.ts)
+ * npm run bench -- --model [--reps N] [--warmup N] [--no-peer] [--json FILE] [--filter TEXT] [--attention unfused|fused|both]
  *
  * Times each kernel at ViT-B/16's shapes on our WebGPU device and, in the same process and on the same adapter,
  * the same op in TensorFlow.js's WebGPU backend; prints ours, GFLOP/s or GB/s, the peer and ratio = peer / ours.
@@ -28,10 +28,11 @@ interface Args {
   rounds: number;
   tuneBudget: number;
   model: boolean;
+  attention: ('unfused' | 'fused')[];
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { quick: false, json: null, reps: 0, warmup: 1, filter: null, peer: true, wall: false, verify: false, variants: true, rounds: 3, tuneBudget: 600, model: false };
+  const a: Args = { quick: false, json: null, reps: 0, warmup: 1, filter: null, peer: true, wall: false, verify: false, variants: true, rounds: 3, tuneBudget: 600, model: false, attention: ['unfused', 'fused'] };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const val = () => {
@@ -48,6 +49,11 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--wall') a.wall = true;
     else if (k === '--verify') a.verify = true;
     else if (k === '--model') a.model = true;
+    else if (k === '--attention') {
+      const v = val();
+      if (!['unfused', 'fused', 'both'].includes(v)) throw new Error(`bench: --attention must be unfused, fused or both, got ${v}`);
+      a.attention = v === 'both' ? ['unfused', 'fused'] : [v as 'unfused' | 'fused'];
+    }
     else if (k === '--no-variants') a.variants = false;
     else if (k === '--rounds') a.rounds = Number(val());
     else if (k === '--tune-budget') a.tuneBudget = Number(val());
@@ -57,7 +63,8 @@ function parseArgs(argv: string[]): Args {
           'Matmul rows show, alternating in one run, the heuristic pick (CLEARCLIP_TUNE=off), the tuned pick (tuned now\n' +
           'or read from $CLEARCLIP_CACHE/tune), the lane kernel, the tiled kernel (the hardware default tile), the\n' +
           'subgroup kernel (where the device has subgroups) and tfjs; --no-variants times the op\'s choice only.\n' +
-          'npm run bench -- --model [--reps N] [--warmup N] [--no-peer] [--json FILE]: whole ViT-B/16 forwards beside tfjs.');
+          'npm run bench -- --model [--reps N] [--warmup N] [--no-peer] [--json FILE] [--filter TEXT] [--attention unfused|fused|both]:\n' +
+          '                 whole ViT-B/16 forwards beside tfjs (--filter picks forwards by name, e.g. "vision ViT-B/16 448").');
       process.exit(0);
     } else throw new Error(`bench: unknown argument ${k}`);
   }
@@ -113,7 +120,7 @@ async function main(): Promise<void> {
     const rows = await modelBench(
       dev,
       peer,
-      { reps: args.reps, warmup: args.warmup, vocab: path.resolve(here, '../../../shared/vocab/bpe_simple_vocab_16e6.txt.gz'), demo: path.resolve(here, '../../assets/demo.png') },
+      { reps: args.reps, warmup: args.warmup, vocab: path.resolve(here, '../../../shared/vocab/bpe_simple_vocab_16e6.txt.gz'), demo: path.resolve(here, '../../assets/demo.png'), filter: args.filter, attention: args.attention },
       printModelRow,
     );
     console.log(`load average at end ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);

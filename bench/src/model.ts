@@ -1,5 +1,5 @@
 /**
- * npm run bench -- --model [--reps N] [--no-peer] [--json FILE]
+ * npm run bench -- --model [--reps N] [--no-peer] [--json FILE] [--filter TEXT] [--attention unfused|fused|both]
  *
  * Whole forwards of a real-size CLIP ViT-B/16 (random weights, fixed seed): what users wait for, beside the same
  * forwards written with TensorFlow.js ops on the same adapter from the same weight values. Ours are timed by wall
@@ -34,6 +34,10 @@ interface ModelArgs {
   warmup: number;
   vocab: string;
   demo: string;
+  /** Run only the forwards whose name contains this text (case-insensitive). */
+  filter: string | null;
+  /** Attention paths to time each forward with (default both). */
+  attention: ('unfused' | 'fused')[];
 }
 
 const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -87,8 +91,9 @@ export async function modelBench(dev: GpuDevice, peer: Peer | null, a: ModelArgs
 
     // Each forward with both attention paths (matmul -> softmax -> matmul, and the fused kernel), then the peer.
     const add = async (forward: string, ours: () => Promise<unknown>, theirs: (() => TF.Tensor) | null) => {
+      if (a.filter && !forward.toLowerCase().includes(a.filter.toLowerCase())) return;
       const was = fusedAttentionEnabled();
-      const paths: [boolean, string][] = [[false, ''], [true, ' [fused attn]']];
+      const paths = ([[false, ''], [true, ' [fused attn]']] as [boolean, string][]).filter(([on]) => a.attention.includes(on ? 'fused' : 'unfused'));
       const mine: Omit<ModelRow, 'peerMs' | 'ratio'>[] = [];
       for (const [on, tag] of paths) {
         useFusedAttention(on);

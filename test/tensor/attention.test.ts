@@ -32,11 +32,12 @@ const cases: Case[] = [
   { B: 2, H: 2, L: 5, S: 12, hd: 16, causal: true }, // five queries after a cached prefix of seven keys
   { B: 1, H: 2, L: 1, S: 17, hd: 8, causal: true },
   { B: 1, H: 2, L: 100, hd: 8, causal: true },
+  { B: 2, H: 3, L: 19, hd: 6 }, // head size not a multiple of 4: only the tiled kernel can read it
 ];
 
-t.test('fused attention matches the float64 reference on awkward shapes, read through fused-projection views', async (t) => {
+t.test('fused attention (both kernels) matches the float64 reference on awkward shapes, read through fused-projection views', async (t) => {
   const dev = await testDevice();
-  for (const dtype of await floatDtypes()) {
+  for (const variant of ['tiled', 'lane', undefined] as const) for (const dtype of await floatDtypes()) {
     for (const [n, c] of cases.entries()) {
       const S = c.S ?? c.L;
       const W = c.H * c.hd;
@@ -49,7 +50,14 @@ t.test('fused attention matches the float64 reference on awkward shapes, read th
       const qv = { tensor: q, offset: 0, itemStride: c.L * W, headStride: c.hd, rowStride: W };
       const kview = c.qq ? qv : { tensor: kv, offset: 0, itemStride: S * 2 * W, headStride: c.hd, rowStride: 2 * W };
       const vview = { tensor: kv, offset: W, itemStride: S * 2 * W, headStride: c.hd, rowStride: 2 * W };
-      const got = await dev.scopeAsync(async () => attention({ items: c.B, heads: c.H, L: c.L, S, headDim: c.hd, q: qv, k: kview, v: vview, causal: c.causal }).readFloat());
+      const spec = { items: c.B, heads: c.H, L: c.L, S, headDim: c.hd, q: qv, k: kview, v: vview, causal: c.causal, variant };
+      if (variant === 'lane' && c.hd % 4) {
+        t.throws(() => attention(spec), /attention: the lane kernel reads k and v as vec4/, `lane refuses hd ${c.hd}`);
+        q.dispose();
+        kv.dispose();
+        continue;
+      }
+      const got = await dev.scopeAsync(async () => attention(spec).readFloat());
       // Reference on dense per-(item, head) operands, then back to [B, L, W].
       const pick = (src: Float32Array, rows: number, stride: number, off: number, b: number, h: number) => {
         const o = new Float64Array(rows * c.hd);
@@ -66,7 +74,7 @@ t.test('fused attention matches the float64 reference on awkward shapes, read th
           for (let i = 0; i < c.L; i++) for (let d = 0; d < c.hd; d++) want[(b * c.L + i) * W + h * c.hd + d] = r[i * c.hd + d];
         }
       }
-      assertClose(t, got, want, { ...tol[dtype], shape: [c.B, c.L, W] }, `attention ${dtype} ${JSON.stringify(c)}`);
+      assertClose(t, got, want, { ...tol[dtype], shape: [c.B, c.L, W] }, `attention ${variant ?? 'default'} ${dtype} ${JSON.stringify(c)}`);
       q.dispose();
       kv.dispose();
     }

@@ -11,6 +11,7 @@ import type { DispatchSpec } from './host.js';
 import type { PipelineCache } from './pipeline-cache.js';
 import type { Profiler } from './profiler.js';
 import { UniformArena } from './uniform-arena.js';
+import { settle, type WaitMode } from './gpu-wait.js';
 
 export class CommandRecorder {
   private encoder: GPUCommandEncoder | null = null;
@@ -19,6 +20,8 @@ export class CommandRecorder {
   private readonly uniforms: UniformArena;
   /** Set after construction: the profiler needs the recorder too. */
   profiler: Profiler | null = null;
+  /** How sync and reads wait for the GPU (gpu-wait.ts); the device sets it from its adapter class. */
+  waitMode: WaitMode = 'spin';
   dispatches = 0;
   submits = 0;
 
@@ -100,7 +103,7 @@ export class CommandRecorder {
   /** Submit and wait for the GPU; throw the first error raised since the last sync, naming its kernel. */
   async sync(): Promise<void> {
     this.flush();
-    await this.device.queue.onSubmittedWorkDone();
+    await settle(this.device.queue.onSubmittedWorkDone(), this.waitMode);
     await this.throwPendingErrors();
   }
 
@@ -126,7 +129,7 @@ export class CommandRecorder {
     this.commandEncoder().copyBufferToBuffer(src, 0, staging, 0, size);
     this.flush();
     try {
-      await staging.mapAsync(MapMode.READ);
+      await settle(staging.mapAsync(MapMode.READ), this.waitMode);
     } catch (e) {
       await this.throwPendingErrors();
       this.life.check(`read ${what}`);

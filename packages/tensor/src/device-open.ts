@@ -4,6 +4,8 @@
  */
 import { type AdapterRequest, requestAdapter } from './gpu.js';
 
+import type { WaitMode } from './gpu-wait.js';
+
 export interface DeviceOptions extends AdapterRequest {
   /** Enable shader-f16 when the adapter has it (default true). */
   f16?: boolean;
@@ -11,6 +13,11 @@ export interface DeviceOptions extends AdapterRequest {
   subgroups?: boolean;
   /** Bytes of released buffers kept for reuse (default 1 GiB). */
   poolBytes?: number;
+  /**
+   * How the host waits for the GPU (gpu-wait.ts): 'sleep' frees the CPU a software adapter computes on, 'spin' is
+   * the plain await. Default: CLEARCLIP_WAIT, else 'sleep' on software adapters in Node and 'spin' elsewhere.
+   */
+  wait?: WaitMode;
 }
 
 export interface AdapterDescription {

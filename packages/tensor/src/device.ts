@@ -15,6 +15,8 @@ import type { Defines } from './kernel-source.js';
 import { PipelineCache } from './pipeline-cache.js';
 import { type KernelTiming, Profiler } from './profiler.js';
 import { ScopeStack } from './scope-stack.js';
+import { canSleepWait, waitModeFromEnv, type WaitMode } from './gpu-wait.js';
+import { adapterClass } from './tune/adapter.js';
 import type { Shape } from './shape.js';
 import type { Tensor } from './tensor.js';
 
@@ -42,6 +44,8 @@ export class GpuDevice implements DeviceHost {
    */
   readonly subgroupSizes: { min: number; max: number } | null;
   readonly adapterDescription: AdapterDescription;
+  /** How this device waits for its GPU (DeviceOptions.wait). */
+  readonly waitMode: WaitMode;
 
   private readonly life: DeviceLife;
   private readonly scopes = new ScopeStack();
@@ -66,6 +70,8 @@ export class GpuDevice implements DeviceHost {
     this.adapterDescription = describeAdapter(adapter, backend);
     this.life = new DeviceLife(device);
     this.recorder = new CommandRecorder(device, this.life, this.pool);
+    this.waitMode = opts.wait ?? waitModeFromEnv() ?? (adapterClass(this) === 'software' && canSleepWait() ? 'sleep' : 'spin');
+    this.recorder.waitMode = this.waitMode;
     this.pipelines = new PipelineCache(device, () => this.recorder.ensureOpen());
     this.profiler = new Profiler(device, this.recorder);
     this.recorder.profiler = this.profiler;

@@ -8,6 +8,7 @@ export { type DType, type FloatDType, BYTES_PER_ELEMENT, toF16Bits, fromF16Bits,
 export { f32ToF16Bits, f16BitsToF32, bf16BitsToF32 } from './f16.js';
 export { type Shape, numel, shapeStr, sameShape, normAxis } from './shape.js';
 export { GpuError, DeviceLostError, SETUP_HINT } from './errors.js';
+export { settle, canSleepWait, waitModeFromEnv, type WaitMode } from './gpu-wait.js';
 export { swiftShaderIcd, type AdapterRequest } from './gpu.js';
 export { registerKernels, registerKernelSource, registerSnippets, snippetSource, expandIncludes, kernelNames, kernelOwner, kernelSource, specialize, type Defines } from './kernel-source.js';
 export { defineKernel, kernelDescriptors, kernelDescriptor, KernelDescriptor, type KernelDescriptorInit, type KernelLaunch, type GridRule } from './kernel-descriptor.js';
@@ -16,7 +17,7 @@ export { add } from './ops/elementwise.js';
 export { gatherRows } from './ops/gather.js';
 export { matmul, matmulStrided, type Activation, type MatmulOptions, type MatmulView, type StridedMatmul } from './ops/matmul.js';
 export { softmax } from './ops/softmax.js';
-export { attention, type AttentionView, type FusedAttention } from './ops/attention.js';
+export { attention, type AttentionView, type FusedAttention, type AttentionVariant } from './ops/attention.js';
 export { layerNorm } from './ops/layernorm.js';
 export { l2Normalize } from './ops/l2normalize.js';
 export { patchEmbed } from './ops/patch-embed.js';

@@ -2,6 +2,7 @@
  * GPU time per dispatch through timestamp queries: each profiled compute pass writes a begin and an end stamp;
  * stop() resolves them and returns milliseconds per label.
  */
+import { settle, type WaitMode } from './gpu-wait.js';
 import { BufferUsage, MapMode } from './gpu-flags.js';
 
 export interface KernelTiming {
@@ -14,6 +15,7 @@ export interface ProfilerRecorder {
   commandEncoder(): GPUCommandEncoder;
   flush(): void;
   throwPendingErrors(): Promise<void>;
+  readonly waitMode: WaitMode;
 }
 
 export class Profiler {
@@ -57,7 +59,7 @@ export class Profiler {
     enc.resolveQuerySet(p.set, 0, 2 * n, resolve, 0);
     enc.copyBufferToBuffer(resolve, 0, staging, 0, bytes);
     this.recorder.flush();
-    await staging.mapAsync(MapMode.READ);
+    await settle(staging.mapAsync(MapMode.READ), this.recorder.waitMode);
     const ts = new BigUint64Array(staging.getMappedRange().slice(0));
     staging.unmap();
     staging.destroy();

@@ -2,6 +2,8 @@ import type { Tensor } from '../tensor.js';
 import { isFloat } from '../dtype.js';
 import { params, ceilDiv } from './grid.js';
 import { defineKernel } from '../kernel-descriptor.js';
+import { adapterClass } from '../tune/adapter.js';
+import type { GpuDevice } from '../device.js';
 
 /** Element (item, head, row, d) of an attention operand sits at offset + item*itemStride + head*headStride + row*rowStride + d. */
 export interface AttentionView {
@@ -29,7 +31,16 @@ export interface FusedAttention {
   scale?: number;
   /** Query i sees keys j <= i + S - L only (the text tower; with S > L the first S - L keys are a cached prefix). */
   causal?: boolean;
+  /**
+   * Which kernel: 'tiled' (attention.wgsl: key/value tiles staged in workgroup memory, 64 query rows per workgroup,
+   * for GPUs) or 'lane' (attention_lane.wgsl: 8 query rows per workgroup reading keys and values with uniform loads,
+   * for CPU adapters, where per-lane loads are scalar loops). Default: 'lane' on software adapters where the views
+   * allow vec4 loads of k and v, else 'tiled'.
+   */
+  variant?: AttentionVariant;
 }
+
+export type AttentionVariant = 'tiled' | 'lane';
 
 const WG = 64;
 const ATTENTION = defineKernel({
@@ -40,6 +51,21 @@ const ATTENTION = defineKernel({
   constants: { KT: 16 },
   bindings: { uniforms: true, inputs: ['q', 'k', 'v'], outputs: ['out'] },
 });
+
+const LANE_WG = 8;
+const ATTENTION_LANE = defineKernel({
+  kernel: 'attention_lane',
+  workgroupSize: LANE_WG,
+  grid: 'own',
+  constants: { KT: 8 },
+  bindings: { uniforms: true, inputs: ['q', 'k', 'v'], outputs: ['out'] },
+});
+
+/** k and v can be read as vec4: head size, offsets and strides all multiples of 4 elements. */
+function vec4Views(f: FusedAttention): boolean {
+  const a = (v: AttentionView) => [v.offset, v.itemStride, v.headStride, v.rowStride].every((x) => x % 4 === 0);
+  return f.headDim % 4 === 0 && a(f.k) && a(f.v);
+}
 
 function check(what: string, v: AttentionView, f: FusedAttention, rows: number): void {
   for (const k of ['offset', 'itemStride', 'headStride', 'rowStride'] as const) {
@@ -74,13 +100,19 @@ export function attention(f: FusedAttention): Tensor {
   const view = (v: AttentionView) => [{ u: v.offset }, { u: v.itemStride }, { u: v.headStride }, { u: v.rowStride }];
   const gy = items * heads;
   if (gy > dev.limits.maxComputeWorkgroupsPerDimension) throw new Error(`attention: ${gy} (item, head) pairs exceed the grid limit`);
-  ATTENTION.dispatch(dev, {
+  const canLane = vec4Views(f);
+  const variant = f.variant ?? (canLane && 'adapterDescription' in dev && adapterClass(dev as GpuDevice) === 'software' ? 'lane' : 'tiled');
+  if (variant === 'lane' && !canLane) {
+    throw new Error(`attention: the lane kernel reads k and v as vec4: headDim and every k/v offset and stride must be multiples of 4`);
+  }
+  const [kernel, wg] = variant === 'lane' ? [ATTENTION_LANE, LANE_WG] : [ATTENTION, WG];
+  kernel.dispatch(dev, {
     defines: { T: dt, HD: `${headDim}u`, CAUSAL: !!f.causal },
     uniforms: params([{ u: heads }, { u: L }, { u: S }, { f: scale }, ...view(f.q), ...view(f.k), ...view(f.v), ...view(out)]),
     inputs: [f.q.tensor, f.k.tensor, f.v.tensor],
     outputs: [out.tensor],
-    workgroups: [ceilDiv(L, WG), gy, 1],
-    label: `attention ${items}x${heads}x${L}x${S}x${headDim}${f.causal ? ' causal' : ''}`,
+    workgroups: [ceilDiv(L, wg), gy, 1],
+    label: `attention ${variant} ${items}x${heads}x${L}x${S}x${headDim}${f.causal ? ' causal' : ''}`,
   });
   return out.tensor;
 }
