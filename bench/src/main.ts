@@ -64,6 +64,7 @@ function parseArgs(argv: string[]): Args {
           'or read from $CLEARCLIP_CACHE/tune), the lane kernel, the tiled kernel (the hardware default tile), the\n' +
           'subgroup kernel (where the device has subgroups) and tfjs; --no-variants times the op\'s choice only.\n' +
           'npm run bench -- --model [--reps N] [--warmup N] [--no-peer] [--json FILE] [--filter TEXT] [--attention unfused|fused|both]:\n' +
+          '                 (fused = fused attention and layer norms folded into the projections: the fewest launches)\n' +
           '                 whole ViT-B/16 forwards beside tfjs (--filter picks forwards by name, e.g. "vision ViT-B/16 448").');
       process.exit(0);
     } else throw new Error(`bench: unknown argument ${k}`);

@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { GpuDevice, Tensor } from '@clearclip/tensor';
-import { CLIP, ClipTokenizer, fusedAttentionEnabled, useFusedAttention } from '@clearclip/vit';
+import { CLIP, ClipTokenizer, fusedAttentionEnabled, fusedLayerNormEnabled, useFusedAttention, useFusedLayerNorm } from '@clearclip/vit';
 import { ClearCLIP, DecomposedBlock, OPENAI_IMAGENET_TEMPLATES, PRESETS, trimTokenRows } from 'clearclip';
 import type * as TF from '@tensorflow/tfjs-core';
 import { uniform as randomData } from '@clearclip/tensor/op-cases';
@@ -92,14 +92,18 @@ export async function modelBench(dev: GpuDevice, peer: Peer | null, a: ModelArgs
     // Each forward with both attention paths (matmul -> softmax -> matmul, and the fused kernel), then the peer.
     const add = async (forward: string, ours: () => Promise<unknown>, theirs: (() => TF.Tensor) | null) => {
       if (a.filter && !forward.toLowerCase().includes(a.filter.toLowerCase())) return;
-      const was = fusedAttentionEnabled();
-      const paths = ([[false, ''], [true, ' [fused attn]']] as [boolean, string][]).filter(([on]) => a.attention.includes(on ? 'fused' : 'unfused'));
+      // Each forward with the separate launches (attention as matmul -> softmax -> matmul, layer norms on their own)
+      // and with both fused paths (fusion.ts); the adapter's default is one of the two, marked in the name.
+      const def = fusedAttentionEnabled(dev) && fusedLayerNormEnabled(dev);
+      const paths = ([[false, ''], [true, ' [fused attn+ln]']] as [boolean, string][]).filter(([on]) => a.attention.includes(on ? 'fused' : 'unfused'));
       const mine: Omit<ModelRow, 'peerMs' | 'ratio'>[] = [];
       for (const [on, tag] of paths) {
         useFusedAttention(on);
-        mine.push({ kind: 'model', forward: forward + tag, ...(await timeOurs(dev, ours, a)) });
+        useFusedLayerNorm(on);
+        mine.push({ kind: 'model', forward: forward + tag + (on === def ? ' (default here)' : ''), ...(await timeOurs(dev, ours, a)) });
       }
-      useFusedAttention(was);
+      useFusedAttention(null);
+      useFusedLayerNorm(null);
       const peerMs = peer && theirs ? await timePeer(peer.tf, theirs, a) : null;
       for (const m of mine) {
         const row: ModelRow = { ...m, peerMs, ratio: peerMs === null ? null : peerMs / m.ms };

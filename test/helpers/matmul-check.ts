@@ -45,13 +45,40 @@ export interface MatmulCase {
   activation?: Activation;
   residual?: boolean;
   alpha?: number;
+  /** A's rows layer-normalised inside the kernel (A drawn from [-1, 3] so that the means are far from 0). */
+  layerNorm?: boolean;
+}
+
+/**
+ * The float64 layer norm of A's rows, and a per-element magnitude that bounds the f32 kernel's error in it: the mean
+ * and variance are sums of K terms (error up to about K u times mean|x| and its square), so a normalised element
+ * is off by at most about K u (|x - mean| + mean|x|) rstd |w| plus its own few roundings; carried through the
+ * product, that is the matmul bound over K more terms, hence checkMatmul is given 2K and these magnitudes.
+ */
+function layerNormA(a: Float32Array, rows: number, K: number, w: Float32Array, b: Float32Array, eps: number): { norm: Float64Array; mag: Float64Array } {
+  const norm = reference.layerNormRef(a, w, b, eps);
+  const mag = new Float64Array(a.length);
+  for (let r = 0; r < rows; r++) {
+    let s = 0;
+    let sa = 0;
+    for (let k = 0; k < K; k++) [s, sa] = [s + a[r * K + k], sa + Math.abs(a[r * K + k])];
+    const mean = s / K;
+    let q = 0;
+    for (let k = 0; k < K; k++) q += (a[r * K + k] - mean) ** 2;
+    const rstd = 1 / Math.sqrt(q / K + eps);
+    for (let k = 0; k < K; k++) mag[r * K + k] = (Math.abs(a[r * K + k] - mean) + sa / K) * rstd * Math.abs(w[k]) + Math.abs(b[k]);
+  }
+  return { norm, mag };
 }
 
 /** Run one case through matmulStrided with the given variant forced, and check it against float64. */
 export async function runMatmulCase(t: Test, dev: GpuDevice, variant: string, dtype: F, c: MatmulCase, seed: number): Promise<void> {
   const batch = c.batch ?? 1;
   const { M, K, N } = c;
-  const a = matmulData(batch * M * K, seed, dtype);
+  const a = c.layerNorm ? matmulData(batch * M * K, seed, dtype, -1, 3) : matmulData(batch * M * K, seed, dtype);
+  const lnw = c.layerNorm ? matmulData(K, seed + 4, dtype, 0.5, 1.5) : undefined;
+  const lnb = c.layerNorm ? matmulData(K, seed + 5, dtype, -0.5, 0.5) : undefined;
+  const eps = 1e-5;
   const b = matmulData((c.batchedB ? batch : 1) * K * N, seed + 1, dtype);
   const bias = c.bias ? matmulData(N, seed + 2, dtype) : undefined;
   const res = c.residual ? matmulData(batch * M * N, seed + 3, dtype) : undefined;
@@ -59,6 +86,8 @@ export async function runMatmulCase(t: Test, dev: GpuDevice, variant: string, dt
   const tb = dev.tensor(b, [(c.batchedB ? batch : 1) * (c.transposeB ? N : K), c.transposeB ? K : N], dtype);
   const tbias = bias && dev.tensor(bias, [N], dtype);
   const tres = res && dev.tensor(res, [batch, M, N], dtype);
+  const tlnw = lnw && dev.tensor(lnw, [K], dtype);
+  const tlnb = lnb && dev.tensor(lnb, [K], dtype);
   const out = matmulStrided({
     batch, M, N, K,
     a: { tensor: ta, offset: 0, batchStride: M * K, rowStride: K },
@@ -68,16 +97,18 @@ export async function runMatmulCase(t: Test, dev: GpuDevice, variant: string, dt
     activation: c.activation,
     alpha: c.alpha,
     variant,
+    layerNorm: tlnw && tlnb ? { weight: tlnw, bias: tlnb, eps } : undefined,
   });
   const opts = { transposeB: c.transposeB, batchedB: c.batchedB, bias, residual: res, activation: c.activation, alpha: c.alpha };
-  const want = reference.matmulRef(a, b, batch, M, K, N, opts);
-  const scale = reference.matmulAbsRef(a, b, batch, M, K, N, opts);
+  const ln = lnw && lnb ? layerNormA(a, batch * M, K, lnw, lnb, eps) : null;
+  const want = reference.matmulRef(ln ? ln.norm : a, b, batch, M, K, N, opts);
+  const scale = reference.matmulAbsRef(ln ? ln.mag : a, b, batch, M, K, N, opts);
   let extra: Float64Array | null = null;
   if (bias || res) extra = Float64Array.from(want, (_, i) => (bias ? Math.abs(bias[i % N]) : 0) + (res ? Math.abs(res[i]) : 0));
-  const name = `${variant} ${dtype} ${batch > 1 ? batch + ' x ' : ''}${M}x${K} @ ${c.transposeB ? 'T' : ''}${K}x${N}` +
+  const name = `${variant} ${dtype} ${batch > 1 ? batch + ' x ' : ''}${ln ? 'LN ' : ''}${M}x${K} @ ${c.transposeB ? 'T' : ''}${K}x${N}` +
     `${c.batchedB ? ' batched' : ''}${bias ? ' +bias' : ''}${c.activation ? ' ' + c.activation : ''}${res ? ' +res' : ''}${c.alpha !== undefined ? ' alpha ' + c.alpha : ''}`;
-  checkMatmul(t, dtype, await out.read(), want, scale, K, extra, name);
-  for (const x of [ta, tb, out, tbias, tres]) x?.dispose();
+  checkMatmul(t, dtype, await out.read(), want, scale, ln ? 2 * K : K, extra, name);
+  for (const x of [ta, tb, out, tbias, tres, tlnw, tlnb]) x?.dispose();
 }
 
 /**
@@ -94,12 +125,15 @@ export const VARIANT_CASES: MatmulCase[] = [
   { M: 13, K: 520, N: 20 }, // long K, many K steps
   { M: 29, K: 45, N: 31, bias: true, activation: 'gelu', residual: true, alpha: 0.125 },
   { batch: 2, M: 29, K: 44, N: 32, bias: true, activation: 'quickgelu', residual: true, alpha: -2.5 },
+  { M: 37, K: 36, N: 40, layerNorm: true, bias: true }, // layer norm in the prologue, vec4 A
+  { batch: 2, M: 19, K: 33, N: 29, layerNorm: true, activation: 'gelu', residual: true }, // scalar A, batched
 ];
 
 /** The f16 subset: one scalar and one vec4 specialisation, with an epilogue. */
 export const VARIANT_CASES_F16: MatmulCase[] = [
   { M: 67, K: 33, N: 129, bias: true, activation: 'gelu' },
   { batch: 2, M: 29, K: 44, N: 32, bias: true, activation: 'quickgelu', residual: true, alpha: -2.5 },
+  { M: 21, K: 40, N: 24, layerNorm: true, bias: true },
 ];
 
 /**
@@ -114,8 +148,18 @@ export function testEveryVariant(t: Test, dev: GpuDevice): void {
         skipTest(t, `${v.name} is not supported on ${dev.describe()}`);
         return;
       }
-      for (const [i, c] of VARIANT_CASES.entries()) await runMatmulCase(t, dev, v.name, 'f32', c, 10 * i);
-      if (dev.hasF16) for (const [i, c] of VARIANT_CASES_F16.entries()) await runMatmulCase(t, dev, v.name, 'f16', c, 10 * i + 5);
+      // Cases needing the layer-norm prologue run where the variant has it, and are a tap skip where it has not.
+      const runs = (c: MatmulCase) => v.supports(dev, { dtype: 'f32', batch: 1, M: 1, N: 1, K: 1, transposed: false, vecA: false, vecB: false, lnA: !!c.layerNorm });
+      for (const [i, c] of VARIANT_CASES.entries()) {
+        if (runs(c)) await runMatmulCase(t, dev, v.name, 'f32', c, 10 * i);
+        else t.pass(`${v.name} ${c.M}x${c.K}x${c.N} with layer norm`, { skip: `${v.name} has no layer-norm prologue (the op never picks it for one)` });
+      }
+      if (dev.hasF16) {
+        for (const [i, c] of VARIANT_CASES_F16.entries()) {
+          if (runs(c)) await runMatmulCase(t, dev, v.name, 'f16', c, 10 * i + 5);
+          else t.pass(`${v.name} ${c.M}x${c.K}x${c.N} with layer norm`, { skip: `${v.name} has no layer-norm prologue (the op never picks it for one)` });
+        }
+      }
       else t.comment('no shader-f16 on this adapter: f16 storage not tested here');
     });
   }

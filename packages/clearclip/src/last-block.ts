@@ -71,7 +71,7 @@ export class DecomposedBlock implements TransformerBlock {
       let ctx: Tensor;
       if (this.form.attention === 'identity') {
         ctx = p.v!;
-      } else if (fusedAttentionEnabled()) {
+      } else if (fusedAttentionEnabled(dev)) {
         // One launch per softmax for the whole batch, reading the projections in place.
         const view = (t: Tensor) => ({ tensor: t, offset: 0, itemStride: L * W, headStride: W / b.heads, rowStride: W });
         const fused = (x: Tensor) => attention({ items: B, heads: b.heads, L, headDim: W / b.heads, q: view(x), k: view(x), v: view(p.v!) });

@@ -24,6 +24,10 @@ const VEC_B: bool = false;
 const ACT: u32 = 0u;        // 0 none, 1 GELU (exact, erf), 2 QuickGELU x*sigmoid(1.702x)
 const HAS_BIAS: bool = false;
 const HAS_RES: bool = false;
+// LN_A: A's rows are layer-normalised over K before the product, out = act(alpha * LN(A) B + bias) + res with
+// LN(x)_k = (x_k - mean) / sqrt(var + eps) * lnw[k] + lnb[k] (mean and biased variance of the row, two passes,
+// as layernorm.wgsl): the layer norm in front of a projection costs no launch of its own and no [M, K] round trip.
+const LN_A: bool = false;
 // TM (rows per lane and per tile), TN4 (vec4 column groups per lane) and WG (lanes per workgroup) are set by the
 // descriptor of each matmul variant (ops/matmul.ts).
 const WX: u32 = WG;
@@ -33,7 +37,7 @@ const BN: u32 = WX * TN4 * 4u;
 struct Params {
   M: u32, N: u32, K: u32, tilesM: u32,
   tilesMN: u32, total: u32, alpha: f32, pad0: u32,
-  aOff: u32, aBS: u32, aRS: u32, pad1: u32,
+  aOff: u32, aBS: u32, aRS: u32, eps: f32,
   bOff: u32, bBS: u32, bKS: u32, bNS: u32,
   oOff: u32, oBS: u32, oRS: u32, pad2: u32,
 }
@@ -43,7 +47,9 @@ struct Params {
 @group(0) @binding(2) var<storage, read> b: array<BV>;
 @group(0) @binding(3) var<storage, read> bias: array<T>;
 @group(0) @binding(4) var<storage, read> res: array<T>;
-@group(0) @binding(5) var<storage, read_write> out: array<T>;
+@group(0) @binding(5) var<storage, read> lnw: array<T>;
+@group(0) @binding(6) var<storage, read> lnb: array<T>;
+@group(0) @binding(7) var<storage, read_write> out: array<T>;
 
 // #include activation
 
@@ -77,6 +83,23 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     }
   }
 
+  // LN_A: each row's mean and 1/sqrt(var + eps), from uniform loads of the workgroup's TM rows.
+  var mu: array<f32, TM>;
+  var rs: array<f32, TM>;
+  if (LN_A) {
+    for (var i = 0u; i < TM; i++) {
+      var s = 0.0;
+      for (var k = 0u; k < p.K; k++) { s += f32(a[aRow[i] + k]); }
+      mu[i] = s / f32(p.K);
+      var q = 0.0;
+      for (var k = 0u; k < p.K; k++) {
+        let d = f32(a[aRow[i] + k]) - mu[i];
+        q += d * d;
+      }
+      rs[i] = inverseSqrt(q / f32(p.K) + p.eps);
+    }
+  }
+
   var acc: array<array<vec4<f32>, TN4>, TM>;
   for (var k = 0u; k < p.K; k++) {
     var bv: array<vec4<f32>, TN4>;
@@ -90,8 +113,16 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
                           loadB(kb + bCol[j][2]).x, loadB(kb + bCol[j][3]).x);
       }
     }
+    var g = 0.0;
+    var h = 0.0;
+    if (LN_A) {
+      g = f32(lnw[k]);
+      h = f32(lnb[k]);
+    }
     for (var i = 0u; i < TM; i++) {
-      let av = vec4<f32>(f32(a[aRow[i] + k]));
+      var x = f32(a[aRow[i] + k]);
+      if (LN_A) { x = (x - mu[i]) * rs[i] * g + h; }
+      let av = vec4<f32>(x);
       for (var j = 0u; j < TN4; j++) { acc[i][j] = fma(av, bv[j], acc[i][j]); }
     }
   }

@@ -24,6 +24,7 @@ const VEC_B: bool = false;  // B rows contiguous (not transposed), N % 4 == 0, 4
 const ACT: u32 = 0u;        // 0 none, 1 GELU (exact, erf), 2 QuickGELU x*sigmoid(1.702x)
 const HAS_BIAS: bool = false;
 const HAS_RES: bool = false;
+const LN_A: bool = false;   // never set here: the op does not offer this kernel for layer-normalised A
 // Injected by the descriptor: WG (lanes per workgroup), TM (rows per tile), TN4 (vec4 column groups per lane).
 const BN: u32 = WG * TN4 * 4u;
 
@@ -40,7 +41,9 @@ struct Params {
 @group(0) @binding(2) var<storage, read> b: array<BV>;
 @group(0) @binding(3) var<storage, read> bias: array<T>;
 @group(0) @binding(4) var<storage, read> res: array<T>;
-@group(0) @binding(5) var<storage, read_write> out: array<T>;
+// Bindings 5 and 6 (layer-norm weight and bias of A's rows) exist in the shared layout; this kernel has no LN_A
+// (the op offers it only for plain A).
+@group(0) @binding(7) var<storage, read_write> out: array<T>;
 
 // #include activation
 

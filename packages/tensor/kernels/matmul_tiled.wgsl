@@ -20,6 +20,7 @@ const B_KFAST: bool = false; // transposed B: stage with k fastest so that globa
 const ACT: u32 = 0u;        // 0 none, 1 GELU (exact, erf), 2 QuickGELU x*sigmoid(1.702x)
 const HAS_BIAS: bool = false;
 const HAS_RES: bool = false;
+const LN_A: bool = false;   // A's rows layer-normalised over K before the product (see matmul.wgsl)
 // Injected by the descriptor (ops/matmul-variants.ts), one per configuration: WG (= TX * TY invocations) and
 // BM, BN (tile rows, columns; BN a multiple of 4*TX), BK (K step, a multiple of 4), TM, TN (rows and columns per
 // invocation; TN a multiple of 4).
@@ -31,7 +32,7 @@ const BN4: u32 = BN / 4u;
 struct Params {
   M: u32, N: u32, K: u32, tilesM: u32,
   tilesMN: u32, total: u32, alpha: f32, pad0: u32,
-  aOff: u32, aBS: u32, aRS: u32, pad1: u32,
+  aOff: u32, aBS: u32, aRS: u32, eps: f32,
   bOff: u32, bBS: u32, bKS: u32, bNS: u32,
   oOff: u32, oBS: u32, oRS: u32, pad2: u32,
 }
@@ -41,10 +42,14 @@ struct Params {
 @group(0) @binding(2) var<storage, read> b: array<BV>;
 @group(0) @binding(3) var<storage, read> bias: array<T>;
 @group(0) @binding(4) var<storage, read> res: array<T>;
-@group(0) @binding(5) var<storage, read_write> out: array<T>;
+@group(0) @binding(5) var<storage, read> lnw: array<T>;
+@group(0) @binding(6) var<storage, read> lnb: array<T>;
+@group(0) @binding(7) var<storage, read_write> out: array<T>;
 
 var<workgroup> As: array<f32, BK * BM>;        // As[k * BM + m]
 var<workgroup> Bs: array<vec4<f32>, BK * BN4>; // Bs[k * BN4 + n/4]
+var<workgroup> lnMu: array<f32, BM>;           // LN_A: the tile rows' means
+var<workgroup> lnRs: array<f32, BM>;           // and 1/sqrt(var + eps)
 
 // #include activation
 
@@ -52,6 +57,11 @@ var<workgroup> Bs: array<vec4<f32>, BK * BN4>; // Bs[k * BN4 + n/4]
 // otherwise (then .x is the element), so both paths stay valid WGSL whichever alias is set.
 fn loadA(i: u32) -> vec4<f32> {
   return vec4<f32>(vec4<T>(a[i]));
+}
+// Element i of A (in elements of T, whichever binding type).
+fn aElem(i: u32) -> f32 {
+  if (VEC_A) { return loadA(i / 4u)[i % 4u]; }
+  return loadA(i).x;
 }
 fn loadB(i: u32) -> vec4<f32> {
   return vec4<f32>(vec4<T>(b[i]));
@@ -63,7 +73,14 @@ fn stageA(lid: u32, aBase: u32, m0: u32, k0: u32) {
       let m = e / (BK / 4u);
       let kq = (e - m * (BK / 4u)) * 4u;
       var v = vec4<f32>(0.0);
-      if (m0 + m < p.M && k0 + kq < p.K) { v = loadA((aBase + (m0 + m) * p.aRS + k0 + kq) / 4u); }
+      if (m0 + m < p.M && k0 + kq < p.K) {
+        v = loadA((aBase + (m0 + m) * p.aRS + k0 + kq) / 4u);
+        if (LN_A) {
+          let g = vec4<f32>(f32(lnw[k0 + kq]), f32(lnw[k0 + kq + 1u]), f32(lnw[k0 + kq + 2u]), f32(lnw[k0 + kq + 3u]));
+          let h = vec4<f32>(f32(lnb[k0 + kq]), f32(lnb[k0 + kq + 1u]), f32(lnb[k0 + kq + 2u]), f32(lnb[k0 + kq + 3u]));
+          v = (v - lnMu[m]) * lnRs[m] * g + h;
+        }
+      }
       As[kq * BM + m] = v.x;
       As[(kq + 1u) * BM + m] = v.y;
       As[(kq + 2u) * BM + m] = v.z;
@@ -74,7 +91,10 @@ fn stageA(lid: u32, aBase: u32, m0: u32, k0: u32) {
       let m = e / BK;
       let kk = e - m * BK;
       var v = 0.0;
-      if (m0 + m < p.M && k0 + kk < p.K) { v = loadA(aBase + (m0 + m) * p.aRS + k0 + kk).x; }
+      if (m0 + m < p.M && k0 + kk < p.K) {
+        v = loadA(aBase + (m0 + m) * p.aRS + k0 + kk).x;
+        if (LN_A) { v = (v - lnMu[m]) * lnRs[m] * f32(lnw[k0 + kk]) + f32(lnb[k0 + kk]); }
+      }
       As[kk * BM + m] = v;
     }
   }
@@ -121,6 +141,24 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   let ty = lid / TX;
   let aBase = p.aOff + bi * p.aBS;
   let bBase = p.bOff + bi * p.bBS;
+
+  if (LN_A) {
+    // One invocation per tile row (rows past M get harmless stats of row M-1), two passes over K as layernorm.wgsl.
+    for (var m = lid; m < BM; m += WG) {
+      let rowBase = aBase + min(m0 + m, p.M - 1u) * p.aRS;
+      var s = 0.0;
+      for (var k = 0u; k < p.K; k++) { s += aElem(rowBase + k); }
+      let mean = s / f32(p.K);
+      var q = 0.0;
+      for (var k = 0u; k < p.K; k++) {
+        let d = aElem(rowBase + k) - mean;
+        q += d * d;
+      }
+      lnMu[m] = mean;
+      lnRs[m] = inverseSqrt(q / f32(p.K) + p.eps);
+    }
+    workgroupBarrier();
+  }
 
   var acc: array<array<vec4<f32>, TN4>, TM>;
   for (var k0 = 0u; k0 < p.K; k0 += BK) {

@@ -15,7 +15,7 @@ export { defineKernel, kernelDescriptors, kernelDescriptor, KernelDescriptor, ty
 export { grid1d, params, ceilDiv } from './ops/grid.js';
 export { add } from './ops/elementwise.js';
 export { gatherRows } from './ops/gather.js';
-export { matmul, matmulStrided, type Activation, type MatmulOptions, type MatmulView, type StridedMatmul } from './ops/matmul.js';
+export { matmul, matmulStrided, type Activation, type MatmulOptions, type MatmulView, type StridedMatmul, type RowLayerNorm } from './ops/matmul.js';
 export { softmax } from './ops/softmax.js';
 export { attention, type AttentionView, type FusedAttention, type AttentionVariant } from './ops/attention.js';
 export { layerNorm } from './ops/layernorm.js';

@@ -68,16 +68,5 @@ export function isCausalMask(t: Tensor): boolean {
   return causalMasks.has(t);
 }
 
-// CLEARCLIP_ATTENTION=fused turns the fused path on in Node (parity runs, benchmarks) without code changes.
-let fused = typeof process !== 'undefined' && process.env?.CLEARCLIP_ATTENTION === 'fused';
-/**
- * Attention path of the transformer blocks: the fused kernel (one launch per block, no L x L scores, no head
- * permutes) or matmul -> softmax -> matmul (the reference). Which is faster depends on the adapter: `npm run bench
- * -- --model` times both.
- */
-export function useFusedAttention(on: boolean): void {
-  fused = on;
-}
-export function fusedAttentionEnabled(): boolean {
-  return fused;
-}
+// The switch itself lives in fusion.ts with the layer-norm one; re-exported here for existing imports.
+export { useFusedAttention, fusedAttentionEnabled } from './fusion.js';

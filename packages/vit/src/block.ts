@@ -1,5 +1,6 @@
 import { type Tensor, type Activation, attention, gatherRows, layerNorm, matmul, permute } from '@clearclip/tensor';
-import { type HeadDims, applyAttention, attentionWeights, fusedAttentionEnabled, isCausalMask } from './attention.js';
+import { type HeadDims, applyAttention, attentionWeights, isCausalMask } from './attention.js';
+import { fusedAttentionEnabled, fusedLayerNormEnabled } from './fusion.js';
 
 /** One pre-norm transformer block's parameters, Linear weights in [in, out] layout. */
 export interface BlockWeights {
@@ -60,7 +61,7 @@ export class ResidualAttentionBlock implements TransformerBlock {
 
   /** ln_1(x) -> fused q|k|v projection [B, L, 3W] (what a prefix cache keeps for its keys and values). */
   qkv(x: Tensor): Tensor {
-    return x.device.scope(() => matmul(layerNorm(x, this.w.ln1.weight, this.w.ln1.bias, this.eps), this.w.inProj.weight, { bias: this.w.inProj.bias }));
+    return x.device.scope(() => this.normThenProject(x, this.w.ln1, this.w.inProj));
   }
 
   /** The attention context [B, L, W] before the output projection. */
@@ -68,7 +69,7 @@ export class ResidualAttentionBlock implements TransformerBlock {
     return x.device.scope(() => {
       const [B, L, W] = x.shape;
       const qkv = this.qkv(x);
-      if (fusedAttentionEnabled() && (!mask || (isCausalMask(mask) && mask.shape[0] === mask.shape[1]))) {
+      if (fusedAttentionEnabled(x.device) && (!mask || (isCausalMask(mask) && mask.shape[0] === mask.shape[1]))) {
         // One launch reading q, k, v in place from [B, L, 3W] and writing [B, L, W]: no permutes, no scores.
         const view = (offset: number) => ({ tensor: qkv, offset, itemStride: L * 3 * W, headStride: W / this.heads, rowStride: 3 * W });
         return attention({ items: B, heads: this.heads, L, headDim: W / this.heads, q: view(0), k: view(W), v: view(2 * W), causal: !!mask });
@@ -119,9 +120,16 @@ export class ResidualAttentionBlock implements TransformerBlock {
 
   /** y + c_proj(act(c_fc(ln_2(y)))). */
   mlp(y: Tensor): Tensor {
-    const h2 = layerNorm(y, this.w.ln2.weight, this.w.ln2.bias, this.eps);
-    const f = matmul(h2, this.w.fc.weight, { bias: this.w.fc.bias, activation: this.activation });
+    const f = this.normThenProject(y, this.w.ln2, this.w.fc, this.activation);
     return matmul(f, this.w.proj.weight, { bias: this.w.proj.bias, residual: y });
+  }
+
+  /** act(layerNorm(x) @ W + b): one launch with the norm folded into the matmul, or two (see fusion.ts). */
+  private normThenProject(x: Tensor, ln: { weight: Tensor; bias: Tensor }, proj: { weight: Tensor; bias: Tensor }, activation?: Activation): Tensor {
+    if (fusedLayerNormEnabled(x.device)) {
+      return matmul(x, proj.weight, { bias: proj.bias, activation, layerNorm: { weight: ln.weight, bias: ln.bias, eps: this.eps } });
+    }
+    return matmul(layerNorm(x, ln.weight, ln.bias, this.eps), proj.weight, { bias: proj.bias, activation });
   }
 }
 

@@ -2,9 +2,9 @@
 // specialise the kernel's aliases (the kernels declare the same `alias T / AV / BV`, `const VEC_A / VEC_B`).
 import type { FloatDType } from '../dtype.js';
 
-/** Bindings of every matmul kernel: uniforms, then a, b, bias, res in, out. */
+/** Bindings of every matmul kernel: uniforms, then a, b, bias, res, the layer-norm weight and bias of A's rows, out. */
 export function matmulBindings(): { uniforms: true; inputs: string[]; outputs: string[] } {
-  return { uniforms: true, inputs: ['a', 'b', 'bias', 'res'], outputs: ['out'] };
+  return { uniforms: true, inputs: ['a', 'b', 'bias', 'res', 'lnw', 'lnb'], outputs: ['out'] };
 }
 
 /** The element-type defines of a launch whose A and B may be read as vec4<T>. */

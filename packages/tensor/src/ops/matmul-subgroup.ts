@@ -39,9 +39,10 @@ export function subgroupVariant(c: SubgroupConfig): MatmulVariant {
   });
   return {
     name,
-    supports(dev) {
+    supports(dev, prob) {
       const d = dev as SubgroupFacts;
-      if (!d.hasSubgroups) return false;
+      // A is shared through subgroup shuffles of raw loads: no layer-norm prologue here.
+      if (!d.hasSubgroups || prob?.lnA) return false;
       const max = d.subgroupSizes?.max ?? UNKNOWN_MAX_SUBGROUP;
       return c.WG % max === 0 && c.WG <= dev.limits.maxComputeInvocationsPerWorkgroup && c.WG <= dev.limits.maxComputeWorkgroupSizeX;
     },

@@ -23,6 +23,8 @@ export interface MatmulProblem {
   vecA: boolean;
   /** B not transposed, N % 4 == 0 and B's offset and strides 4-aligned: vec4 loads along n are exact. */
   vecB: boolean;
+  /** A's rows are layer-normalised inside the kernel (LN_A); not every variant has that prologue. */
+  lnA?: boolean;
 }
 
 export interface MatmulPlan {

@@ -19,6 +19,15 @@ export interface MatmulOptions {
   alpha?: number;
   /** Run this kernel variant instead of the tuned or heuristic choice (benches, tests). */
   variant?: string;
+  /** Layer-normalise a's rows (over K) inside the kernel first: matmul(layerNorm(a, w, b, eps), b) in one launch. */
+  layerNorm?: RowLayerNorm;
+}
+
+/** The layer norm a matmul can apply to A's rows on the way in: weight and bias [K], and epsilon. */
+export interface RowLayerNorm {
+  weight: Tensor;
+  bias: Tensor;
+  eps: number;
 }
 
 /** One operand view: element (b, row, col) sits at offset + b*batchStride + row*rowStride + col. */
@@ -47,6 +56,8 @@ export interface StridedMatmul {
   alpha?: number;
   /** Run this kernel variant (see matmul-variants.ts) instead of the tuned or heuristic choice (tests, the tuner). */
   variant?: string;
+  /** Layer-normalise each row of A over K before the product (see MatmulOptions.layerNorm). */
+  layerNorm?: RowLayerNorm;
 }
 
 const ACT = { none: 0, gelu: 1, quickgelu: 2 } as const;
@@ -97,6 +108,14 @@ export function matmulStrided(spec: StridedMatmul): Tensor {
       throw new Error(`matmulStrided: residual ${shapeStr(r.shape)} must match the output tensor ${shapeStr(outView.tensor.shape)} (it is read with the output's layout)`);
     }
   }
+  const ln = spec.layerNorm;
+  if (ln) {
+    for (const [what, x] of [['weight', ln.weight], ['bias', ln.bias]] as const) {
+      if (x.dtype !== a.dtype) throw new Error(`matmulStrided: layerNorm.${what} ${x} must have a's dtype ${a.dtype}`);
+      if (x.rank !== 1 || x.shape[0] !== K) throw new Error(`matmulStrided: layerNorm.${what} must be [${K}] (K), got ${shapeStr(x.shape)}`);
+    }
+    if (!(Number.isFinite(ln.eps) && ln.eps > 0)) throw new Error(`matmulStrided: layerNorm.eps must be a positive number, got ${ln.eps}`);
+  }
   const act = spec.activation ?? 'none';
   if (!(act in ACT)) throw new Error(`matmulStrided: unknown activation "${act}"`);
   const alpha = spec.alpha ?? 1;
@@ -106,7 +125,7 @@ export function matmulStrided(spec: StridedMatmul): Tensor {
   // vec4 loads are exact when rows are contiguous and every vec4 is 4-element aligned.
   const vecB = !tb && N % 4 === 0 && [spec.b.offset, spec.b.batchStride, spec.b.rowStride].every((x) => x % 4 === 0);
   const vecA = K % 4 === 0 && [spec.a.offset, spec.a.batchStride, spec.a.rowStride].every((x) => x % 4 === 0);
-  const prob: MatmulProblem = { dtype: a.dtype as MatmulProblem['dtype'], batch, M, N, K, transposed: tb, vecA, vecB };
+  const prob: MatmulProblem = { dtype: a.dtype as MatmulProblem['dtype'], batch, M, N, K, transposed: tb, vecA, vecB, lnA: !!ln };
   const variant = selectMatmulVariant(dev, prob, spec.variant);
   const plan = variant.plan(prob);
   const tilesM = ceilDiv(M, plan.BM);
@@ -120,19 +139,20 @@ export function matmulStrided(spec: StridedMatmul): Tensor {
       ACT: `${ACT[act]}u`,
       HAS_BIAS: !!spec.bias,
       HAS_RES: !!spec.residual,
+      LN_A: !!ln,
     },
     uniforms: params([
       { u: M }, { u: N }, { u: K }, { u: tilesM },
       { u: tilesMN }, { u: total }, { f: alpha }, { u: 0 },
-      { u: spec.a.offset }, { u: spec.a.batchStride }, { u: spec.a.rowStride }, { u: 0 },
+      { u: spec.a.offset }, { u: spec.a.batchStride }, { u: spec.a.rowStride }, { f: ln?.eps ?? 0 },
       { u: spec.b.offset }, { u: spec.b.batchStride }, { u: bKS }, { u: bNS },
       { u: outView.offset }, { u: outView.batchStride }, { u: outView.rowStride }, { u: 0 },
     ]),
-    // Absent bias / residual bind a as a placeholder the kernel never reads (HAS_BIAS / HAS_RES are false).
-    inputs: [a, b, spec.bias ?? a, spec.residual ?? a],
+    // Absent bias / residual / layer norm bind a as a placeholder the kernel never reads (HAS_BIAS, HAS_RES, LN_A false).
+    inputs: [a, b, spec.bias ?? a, spec.residual ?? a, ln?.weight ?? a, ln?.bias ?? a],
     outputs: [outView.tensor],
     workgroups: grid1d(total, dev.limits.maxComputeWorkgroupsPerDimension),
-    label: `matmul ${batch}x${M}x${K}x${N}${tb ? 'T' : ''} ${variant.name}`,
+    label: `matmul ${batch}x${M}x${K}x${N}${tb ? 'T' : ''}${ln ? ' ln' : ''} ${variant.name}`,
   });
   return outView.tensor;
 }
@@ -189,6 +209,7 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
     residual: opts.residual,
     alpha: opts.alpha,
     variant: opts.variant,
+    layerNorm: opts.layerNorm,
   });
   return out;
 }

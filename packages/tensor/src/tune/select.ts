@@ -16,6 +16,12 @@ export function selectMatmulVariant(dev: DeviceHost | GpuDevice, prob: MatmulPro
   // A host that is not a GpuDevice (no adapter to classify) gets the lane kernel, which runs anywhere.
   const name = tuned ?? ('adapterDescription' in dev ? heuristicMatmulVariant(dev as GpuDevice, prob) : 'lane');
   const v = MATMUL_VARIANTS.find((x) => x.name === name);
-  // A stale or foreign name (an older cache) must never break a launch: fall back to the lane kernel.
-  return v && v.supports(dev, prob) ? v : MATMUL_VARIANTS[0];
+  if (v && v.supports(dev, prob)) return v;
+  // A stale or foreign name (an older cache), or a tuned kernel without what this launch needs (the layer-norm
+  // prologue), must never break a launch: the heuristic's pick, else the lane kernel, which runs anything.
+  if (tuned && 'adapterDescription' in dev) {
+    const h = matmulVariant(heuristicMatmulVariant(dev as GpuDevice, prob));
+    if (h.supports(dev, prob)) return h;
+  }
+  return MATMUL_VARIANTS[0];
 }
