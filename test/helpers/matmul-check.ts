@@ -158,7 +158,7 @@ export function testEveryVariant(t: Test, dev: GpuDevice): void {
         skipTest(t, `${v.name} is not supported on ${dev.describe()}`);
         return;
       }
-      // Cases needing the layer-norm prologue run where the variant has it, and are a tap skip where it has not.
+      // Cases needing the layer-norm prologue run where the variant has it; elsewhere the variant must refuse them.
       const runs = (c: MatmulCase) => v.supports(dev, { dtype: 'f32', batch: 1, M: 1, N: 1, K: 1, transposed: false, vecA: false, vecB: false, lnA: !!c.layerNorm });
       for (const [i, c] of VARIANT_CASES.entries()) {
         if (runs(c)) await runMatmulCase(t, dev, v.name, 'f32', c, 10 * i);
