@@ -33,6 +33,11 @@ export interface LoadOptions {
   onProgress?: ProgressCallback;
   /** Notices a person should see (a checkpoint whose activation is ambiguous, ...). */
   log?: (msg: string) => void;
+  /**
+   * Create the pipelines of a default segmentation during load, in parallel (ClearCLIPCore.precompile), so the first
+   * segment() does not wait on compiles one by one. Default true.
+   */
+  precompile?: boolean;
 }
 
 /** ClearCLIP open-vocabulary segmentation: `const seg = await ClearCLIP.load({...}); await seg.segment(img, 'sky,tree')`. */
@@ -65,6 +70,7 @@ export class ClearCLIP extends ClearCLIPCore {
       const tokenizer = await loadTokenizer(s.vocab, { log: opts.log, onProgress: opts.onProgress, hub: s.hub, vocabSource: s.vocabSource });
       const seg = new ClearCLIP(clip, tokenizer, s, !opts.device);
       seg.weightsFile = path;
+      if (opts.precompile !== false) await seg.precompile();
       return seg;
     } catch (e) {
       if (!opts.device) device.destroy();

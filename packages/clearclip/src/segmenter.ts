@@ -130,6 +130,27 @@ export class ClearCLIPCore {
   }
 
   /**
+   * Create, in parallel and ahead of use, the pipelines a segmentation with these window settings needs: one window
+   * through the dense forward with the last block's form, and a prompt through the text tower, traced (not run: see
+   * GpuDevice.precompile). Kernels of other shapes (another window batch, the query plan's prefix path, the
+   * post-processing) still compile at first use. Returns what the device reports.
+   */
+  async precompile(opts: { crop?: number; form?: PresetName | LastBlockForm } = {}): Promise<{ pipelines: number; created: number; ms: number }> {
+    const crop = opts.crop ?? DEFAULT_SEGMENT.crop;
+    const f = opts.form ?? DEFAULT_SEGMENT.form;
+    const form: LastBlockForm = typeof f === 'string' ? presetForm(f) : f;
+    const ctx = this.clip.config.text.contextLength;
+    const ids = this.tokenizer.tokenize(['a photo of a sky.'], ctx);
+    return this.device.exclusive(() =>
+      this.device.precompile(() => {
+        const img = this.device.zeros([1, 3, crop, crop], 'f32', 'precompile image');
+        this.clip.visual.encodeDense(img, { lastBlock: this.block(form) });
+        this.clip.encodeText(ids, 1);
+      }),
+    );
+  }
+
+  /**
    * The string conveniences of segment(): text with a newline is class-file text (lines, comma synonyms), else a
    * --classes style list ("sky,tree", or ";" between classes to allow synonyms); an array is one class per name.
    * A one-line class file must be given as a ClassSpec (parseClassFile) or prepared: as a string it is a list.

@@ -8,7 +8,7 @@ import type { DeviceLife } from './device-life.js';
 import { GpuError } from './errors.js';
 import { BufferUsage, MapMode } from './gpu-flags.js';
 import type { DispatchSpec } from './host.js';
-import type { PipelineCache } from './pipeline-cache.js';
+import type { PipelineCache, PipelineRequest } from './pipeline-cache.js';
 import type { Profiler } from './profiler.js';
 import { UniformArena } from './uniform-arena.js';
 import { settle, type WaitMode } from './gpu-wait.js';
@@ -24,6 +24,9 @@ export class CommandRecorder {
   waitMode: WaitMode = 'spin';
   dispatches = 0;
   submits = 0;
+  /** While trace() runs: the pipelines launches asked for (nothing is encoded or submitted). */
+  private traced: Map<string, PipelineRequest> | null = null;
+  private traceEncoder: GPUCommandEncoder | null = null;
 
   constructor(
     private readonly device: GPUDevice,
@@ -53,6 +56,8 @@ export class CommandRecorder {
 
   commandEncoder(): GPUCommandEncoder {
     this.life.check('encode');
+    // A trace encodes copies and clears into an encoder that is dropped, never submitted.
+    if (this.traced) return (this.traceEncoder ??= this.device.createCommandEncoder({ label: 'clearclip trace (never submitted)' }));
     this.ensureOpen();
     return this.encoder!;
   }
@@ -61,6 +66,11 @@ export class CommandRecorder {
   record(spec: DispatchSpec, label: string, pipelines: PipelineCache): void {
     const [x, y = 1, z = 1] = spec.workgroups;
     const nU = spec.uniforms ? 1 : 0;
+    if (this.traced) {
+      const r = pipelines.request(spec.kernel, spec.defines ?? {}, nU, spec.inputs.length, spec.outputs.length, spec.descriptor);
+      this.traced.set(r.key, r);
+      return;
+    }
     const pipeline = pipelines.pipeline(spec.kernel, spec.defines ?? {}, nU, spec.inputs.length, spec.outputs.length, spec.descriptor);
     const enc = this.commandEncoder();
     const entries: GPUBindGroupEntry[] = [];
@@ -80,6 +90,22 @@ export class CommandRecorder {
     pass.dispatchWorkgroups(x, y, z);
     pass.end();
     this.dispatches++;
+  }
+
+  /**
+   * Run `fn` with launches only noted, not encoded: which pipelines would it need? Tensors it makes are real
+   * (allocated, never written by a kernel); copies and clears go to an encoder that is dropped.
+   */
+  trace(fn: () => void): PipelineRequest[] {
+    if (this.traced) throw new Error('trace: already tracing');
+    this.traced = new Map();
+    try {
+      fn();
+      return [...this.traced.values()];
+    } finally {
+      this.traced = null;
+      this.traceEncoder = null;
+    }
   }
 
   /** Submit the open command encoder, if any. */

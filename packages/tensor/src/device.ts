@@ -108,6 +108,25 @@ export class GpuDevice implements DeviceHost {
     return this.life.isLost;
   }
 
+  /**
+   * Create every pipeline `fn`'s launches need before they run: `fn` is traced (its launches noted, not run; the
+   * tensors it makes are disposed), then the missing pipelines are created with createComputePipelineAsync all at
+   * once, so that the first real forward does not stall on compiles one after another. Drivers that compile at
+   * pipeline creation (hardware Vulkan, D3D12, Metal) do that work here, in parallel; lavapipe and SwiftShader JIT a
+   * shader at its first dispatch whatever is done here (measured: creating 12 pipelines takes about 60 ms either
+   * way), so there this only moves the cheap part.
+   */
+  async precompile(fn: () => unknown): Promise<{ pipelines: number; created: number; ms: number }> {
+    const t0 = performance.now();
+    const wanted = this.recorder.trace(() => {
+      this.scope(() => {
+        fn();
+      });
+    });
+    const created = await this.pipelines.compileAll(wanted);
+    return { pipelines: wanted.length, created, ms: performance.now() - t0 };
+  }
+
   /** Counters for tests and benchmarks. */
   stats(): DeviceStats {
     return { dispatches: this.recorder.dispatches, submits: this.recorder.submits, pipelines: this.pipelines.size, pool: this.pool.stats() };

@@ -46,21 +46,63 @@ export class PipelineCache {
    * from the descriptor registered under the kernel's name (a launch by name), else from the source as registered.
    */
   pipeline(kernel: string, defines: Defines, nUniform: number, nIn: number, nOut: number, descriptor = kernelDescriptor(kernel)): GPUComputePipeline {
+    const r = this.request(kernel, defines, nUniform, nIn, nOut, descriptor);
+    let p = this.pipelines.get(r.key);
+    if (!p) {
+      this.beforeCompile();
+      const module = this.device.createShaderModule({ code: r.code(), label: r.label });
+      p = this.device.createComputePipeline({ layout: this.layout(nUniform, nIn, nOut).pl, compute: { module, entryPoint: 'main' }, label: r.label });
+      this.pipelines.set(r.key, p);
+    }
+    return p;
+  }
+
+  /** The cache key, label and (lazily) the WGSL of a launch's pipeline, without compiling anything. */
+  request(kernel: string, defines: Defines, nUniform: number, nIn: number, nOut: number, descriptor = kernelDescriptor(kernel)): PipelineRequest {
     const dkey = Object.keys(defines)
       .sort()
       .map((k) => `${k}=${defines[k]}`)
       .join(',');
     const id = descriptor?.id ?? kernel;
-    const key = `${id}|${dkey}|${nUniform}/${nIn}/${nOut}`;
-    let p = this.pipelines.get(key);
-    if (!p) {
-      const code = descriptor ? descriptor.program(defines) : specialize(kernel, kernelSource(kernel), defines);
-      const label = dkey ? `${id}(${dkey})` : id;
-      this.beforeCompile();
-      const module = this.device.createShaderModule({ code, label });
-      p = this.device.createComputePipeline({ layout: this.layout(nUniform, nIn, nOut).pl, compute: { module, entryPoint: 'main' }, label });
-      this.pipelines.set(key, p);
-    }
-    return p;
+    return {
+      key: `${id}|${dkey}|${nUniform}/${nIn}/${nOut}`,
+      label: dkey ? `${id}(${dkey})` : id,
+      code: () => (descriptor ? descriptor.program(defines) : specialize(kernel, kernelSource(kernel), defines)),
+      layout: [nUniform, nIn, nOut],
+    };
   }
+
+  has(key: string): boolean {
+    return this.pipelines.has(key);
+  }
+
+  /**
+   * Create the given pipelines with createComputePipelineAsync, all at once, so that a driver that compiles at
+   * creation (hardware Vulkan, D3D, Metal) can compile them in parallel off the calling thread. One that fails is
+   * left out: its first launch compiles it the usual way and reports the error there, in context.
+   */
+  async compileAll(requests: PipelineRequest[]): Promise<number> {
+    const todo = requests.filter((r) => !this.pipelines.has(r.key));
+    const made = await Promise.all(
+      todo.map(async (r) => {
+        try {
+          const module = this.device.createShaderModule({ code: r.code(), label: r.label });
+          const p = await this.device.createComputePipelineAsync({ layout: this.layout(...r.layout).pl, compute: { module, entryPoint: 'main' }, label: r.label });
+          if (!this.pipelines.has(r.key)) this.pipelines.set(r.key, p);
+          return 1;
+        } catch {
+          return 0;
+        }
+      }),
+    );
+    return made.reduce<number>((a, b) => a + b, 0);
+  }
+}
+
+/** A pipeline some launch needs: its cache key, label, source and binding layout (uniforms, inputs, outputs). */
+export interface PipelineRequest {
+  key: string;
+  label: string;
+  code: () => string;
+  layout: [number, number, number];
 }
