@@ -24,6 +24,10 @@ export interface ModelRow {
   ms: number;
   dispatches: number;
   submits: number;
+  /** Host time to record and submit one run (until the wait for the GPU begins), ms. */
+  hostMs: number;
+  /** Launches of the timed run that had to make their bind group (the rest reused one: binding-cache.ts). */
+  newBindGroups: number;
   peerMs: number | null;
   /** peer / ours: above 1 means ours is faster. */
   ratio: number | null;
@@ -42,19 +46,25 @@ interface ModelArgs {
 
 const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function timeOurs(dev: GpuDevice, run: () => Promise<unknown>, a: ModelArgs): Promise<{ ms: number; dispatches: number; submits: number }> {
+async function timeOurs(dev: GpuDevice, run: () => Promise<unknown>, a: ModelArgs): Promise<{ ms: number; hostMs: number; dispatches: number; submits: number; newBindGroups: number }> {
   for (let i = 0; i < a.warmup; i++) await run();
   const ms: number[] = [];
+  const host: number[] = [];
   let dispatches = 0;
   let submits = 0;
+  let newBindGroups = 0;
   for (let i = 0; i < a.reps; i++) {
-    const [d0, s0] = [dev.dispatchCount, dev.submitCount];
+    const s0 = dev.stats();
     const t0 = performance.now();
-    await run();
+    // run() records and submits synchronously up to its first await (the read-back): that part is host time.
+    const p = run();
+    host.push(performance.now() - t0);
+    await p;
     ms.push(performance.now() - t0);
-    [dispatches, submits] = [dev.dispatchCount - d0, dev.submitCount - s0];
+    const s1 = dev.stats();
+    [dispatches, submits, newBindGroups] = [s1.dispatches - s0.dispatches, s1.submits - s0.submits, s1.bindGroups.misses - s0.bindGroups.misses];
   }
-  return { ms: median(ms), dispatches, submits };
+  return { ms: median(ms), hostMs: median(host), dispatches, submits, newBindGroups };
 }
 
 async function timePeer(tf: Peer['tf'], run: () => TF.Tensor, a: ModelArgs): Promise<number> {
@@ -160,7 +170,8 @@ export async function modelBench(dev: GpuDevice, peer: Peer | null, a: ModelArgs
 export function printModelRow(r: ModelRow): void {
   const f = (x: number | null) => (x === null ? '-' : (x / 1000).toFixed(2));
   console.log(
-    `${r.forward.padEnd(44)} ${f(r.ms).padStart(8)} s  ${String(r.dispatches).padStart(6)} dispatches ${String(r.submits).padStart(4)} submits   ` +
+    `${r.forward.padEnd(44)} ${f(r.ms).padStart(8)} s  ${String(r.dispatches).padStart(6)} dispatches ${String(r.submits).padStart(4)} submits ` +
+      `host ${r.hostMs.toFixed(1).padStart(7)} ms  new bind groups ${String(r.newBindGroups).padStart(4)}   ` +
       `peer ${f(r.peerMs).padStart(8)} s   ratio ${r.ratio === null ? '-' : r.ratio.toFixed(2)}`,
   );
 }

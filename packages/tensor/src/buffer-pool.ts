@@ -24,6 +24,9 @@ export class BufferPool {
   created = 0;
   reused = 0;
 
+  /** Told before a pooled buffer is destroyed (the binding cache drops bind groups that hold it). */
+  onDestroy: ((buf: GPUBuffer) => void) | null = null;
+
   constructor(
     private device: GPUDevice,
     private maxFreeBytes = 1 << 30,
@@ -65,6 +68,7 @@ export class BufferPool {
 
   private toFree(buf: GPUBuffer): void {
     if (this.freeBytes + buf.size > this.maxFreeBytes) {
+      this.onDestroy?.(buf);
       buf.destroy();
       return;
     }
@@ -76,7 +80,12 @@ export class BufferPool {
 
   /** Destroy every pooled buffer that is not in use. */
   trim(): void {
-    for (const list of this.free.values()) for (const b of list) b.destroy();
+    for (const list of this.free.values()) {
+      for (const b of list) {
+        this.onDestroy?.(b);
+        b.destroy();
+      }
+    }
     this.free.clear();
     this.freeBytes = 0;
   }

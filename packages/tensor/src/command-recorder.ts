@@ -11,6 +11,7 @@ import type { DispatchSpec } from './host.js';
 import type { PipelineCache, PipelineRequest } from './pipeline-cache.js';
 import type { Profiler } from './profiler.js';
 import { UniformArena } from './uniform-arena.js';
+import { BindingCache } from './binding-cache.js';
 import { settle, type WaitMode } from './gpu-wait.js';
 
 export class CommandRecorder {
@@ -18,6 +19,8 @@ export class CommandRecorder {
   private pendingErrors: Promise<GPUError | null>[] = [];
   private uncaptured: string | null = null;
   private readonly uniforms: UniformArena;
+  /** Bind groups and uniform blocks of earlier launches, reused by identical ones (binding-cache.ts). */
+  readonly bindings: BindingCache;
   /** Set after construction: the profiler needs the recorder too. */
   profiler: Profiler | null = null;
   /** How sync and reads wait for the GPU (gpu-wait.ts); the device sets it from its adapter class. */
@@ -34,6 +37,8 @@ export class CommandRecorder {
     private readonly pool: BufferPool,
   ) {
     this.uniforms = new UniformArena(device);
+    this.bindings = new BindingCache(device);
+    pool.onDestroy = (buf) => this.bindings.forget(buf);
     device.onuncapturederror = (ev: GPUUncapturedErrorEvent) => {
       this.uncaptured ??= ev.error.message;
     };
@@ -73,14 +78,19 @@ export class CommandRecorder {
     }
     const pipeline = pipelines.pipeline(spec.kernel, spec.defines ?? {}, nU, spec.inputs.length, spec.outputs.length, spec.descriptor);
     const enc = this.commandEncoder();
-    const entries: GPUBindGroupEntry[] = [];
-    let b = 0;
-    if (spec.uniforms) {
+    const layout = pipelines.layout(nU, spec.inputs.length, spec.outputs.length);
+    const buffers = [...spec.inputs, ...spec.outputs].map((t) => t.buffer);
+    const cached = spec.uniforms ? this.bindings.uniform(spec.uniforms) : null;
+    let bindGroup: GPUBindGroup;
+    if (spec.uniforms && !cached) {
+      // The uniform cache is full: this launch's block goes to the per-encoder arena, its bind group is not kept.
       const u = this.uniforms.slot(spec.uniforms);
-      entries.push({ binding: b++, resource: { buffer: u.buffer, offset: u.offset, size: u.size } });
+      const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: u.buffer, offset: u.offset, size: u.size } }];
+      buffers.forEach((buffer, i) => entries.push({ binding: i + 1, resource: { buffer } }));
+      bindGroup = this.device.createBindGroup({ layout: layout.bgl, entries, label });
+    } else {
+      bindGroup = this.bindings.bindGroup(`${nU}/${spec.inputs.length}/${spec.outputs.length}`, layout.bgl, cached, buffers, label);
     }
-    for (const t of [...spec.inputs, ...spec.outputs]) entries.push({ binding: b++, resource: { buffer: t.buffer } });
-    const bindGroup = this.device.createBindGroup({ layout: pipelines.layout(nU, spec.inputs.length, spec.outputs.length).bgl, entries, label });
     const desc: GPUComputePassDescriptor = { label };
     const timestampWrites = this.profiler?.passTimestamps(label);
     if (timestampWrites) desc.timestampWrites = timestampWrites;

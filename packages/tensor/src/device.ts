@@ -30,6 +30,8 @@ export interface DeviceStats {
   submits: number;
   pipelines: number;
   pool: ReturnType<BufferPool['stats']>;
+  /** Bind groups kept for identical launches (binding-cache.ts), and how many launches found theirs or made one. */
+  bindGroups: { cached: number; hits: number; misses: number };
 }
 
 export class GpuDevice implements DeviceHost {
@@ -129,7 +131,14 @@ export class GpuDevice implements DeviceHost {
 
   /** Counters for tests and benchmarks. */
   stats(): DeviceStats {
-    return { dispatches: this.recorder.dispatches, submits: this.recorder.submits, pipelines: this.pipelines.size, pool: this.pool.stats() };
+    const b = this.recorder.bindings;
+    return {
+      dispatches: this.recorder.dispatches,
+      submits: this.recorder.submits,
+      pipelines: this.pipelines.size,
+      pool: this.pool.stats(),
+      bindGroups: { cached: b.size, hits: b.hits, misses: b.misses },
+    };
   }
 
   /** @deprecated read stats().dispatches */
