@@ -18,6 +18,8 @@ export function bucketSize(bytes: number): number {
 export class BufferPool {
   private free = new Map<number, GPUBuffer[]>();
   private parked: GPUBuffer[] = [];
+  /** Creation order of each buffer (takeOldest). */
+  private serial = new WeakMap<GPUBuffer, number>();
   private freeBytes = 0;
   /** Bytes in live buffers handed out and not yet released. */
   liveBytes = 0;
@@ -34,7 +36,7 @@ export class BufferPool {
 
   acquire(bytes: number, forUpload: boolean, label: string): GPUBuffer {
     const size = bucketSize(bytes);
-    let buf = this.free.get(size)?.pop();
+    let buf = this.takeOldest(this.free.get(size));
     if (buf) {
       this.freeBytes -= size;
     } else if (!forUpload) {
@@ -45,9 +47,23 @@ export class BufferPool {
       this.reused++;
     } else {
       buf = this.device.createBuffer({ size, usage: STORAGE_USAGE, label });
+      this.serial.set(buf, this.created);
       this.created++;
     }
     this.liveBytes += size;
+    return buf;
+  }
+
+  /**
+   * The free buffer of a bucket that was created first. Which buffers are free depends on what was released, not in
+   * which order, so a forward repeated from the same pool state gets the same buffer for each tensor again, and its
+   * launches find their bind groups (binding-cache.ts); taking the last released one instead cycled assignments.
+   */
+  private takeOldest(list: GPUBuffer[] | undefined): GPUBuffer | undefined {
+    if (!list?.length) return undefined;
+    let best = 0;
+    for (let i = 1; i < list.length; i++) if (this.serial.get(list[i])! < this.serial.get(list[best])!) best = i;
+    const [buf] = list.splice(best, 1);
     return buf;
   }
 
