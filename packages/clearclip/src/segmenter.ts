@@ -141,13 +141,15 @@ export class ClearCLIPCore {
     const form: LastBlockForm = typeof f === 'string' ? presetForm(f) : f;
     const ctx = this.clip.config.text.contextLength;
     const ids = this.tokenizer.tokenize(['a photo of a sky.'], ctx);
-    return this.device.exclusive(() =>
-      this.device.precompile(() => {
+    return this.device.exclusive(() => {
+      // Made for real before the trace (its sliced projections are kept: a traced one would hold garbage).
+      const lastBlock = this.block(form);
+      return this.device.precompile(() => {
         const img = this.device.zeros([1, 3, crop, crop], 'f32', 'precompile image');
-        this.clip.visual.encodeDense(img, { lastBlock: this.block(form) });
+        this.clip.visual.encodeDense(img, { lastBlock });
         this.clip.encodeText(ids, 1);
-      }),
-    );
+      });
+    });
   }
 
   /**

@@ -44,6 +44,11 @@ export class CommandRecorder {
     };
   }
 
+  /** Inside trace(): launches are noted, not run. */
+  get tracing(): boolean {
+    return this.traced !== null;
+  }
+
   get isOpen(): boolean {
     return this.encoder !== null;
   }

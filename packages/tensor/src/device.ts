@@ -116,8 +116,17 @@ export class GpuDevice implements DeviceHost {
    * once, so that the first real forward does not stall on compiles one after another. Drivers that compile at
    * pipeline creation (hardware Vulkan, D3D12, Metal) do that work here, in parallel; lavapipe and SwiftShader JIT a
    * shader at its first dispatch whatever is done here (measured: creating 12 pipelines takes about 60 ms either
-   * way), so there this only moves the cheap part.
+   * way), so there this only moves the cheap part. `fn`'s tensors hold garbage: it must not memoise any of them
+   * (see `tracing`).
    */
+  /**
+   * True inside precompile()'s trace, where launches are noted but never run: code that memoises a computed tensor
+   * (an interpolated position embedding, sliced weights) must not keep one made while this is set.
+   */
+  get tracing(): boolean {
+    return this.recorder.tracing;
+  }
+
   async precompile(fn: () => unknown): Promise<{ pipelines: number; created: number; ms: number }> {
     const t0 = performance.now();
     const wanted = this.recorder.trace(() => {

@@ -45,6 +45,8 @@ export interface DeviceHost extends TensorHost, DispatchHost {
   readonly hasF16: boolean;
   readonly limits: GPUSupportedLimits;
   readonly maxTensorBytes: number;
+  /** Launches are being traced, not run (GpuDevice.precompile): computed tensors must not be memoised. */
+  readonly tracing?: boolean;
   describe(): string;
   empty(shape: Shape, dtype?: DType, name?: string): Tensor;
   tensor(data: ArrayLike<number>, shape: Shape, dtype?: DType, name?: string): Tensor;

@@ -62,7 +62,7 @@ export class VisionTransformer {
     let t = this.posCache.get(key);
     if (!t) {
       const dev = pos.device;
-      t = dev.keep(
+      const make = () =>
         dev.scope(() => {
           const W = this.width;
           const grid = permute(slice(pos, 0, 1, 1 + n * n).reshape([n, n, W]), [2, 0, 1]); // [W, n, n]
@@ -72,8 +72,10 @@ export class VisionTransformer {
           }
           const rows = permute(resized, [1, 2, 0]).reshape([gh * gw, W]);
           return concat([slice(pos, 0, 0, 1), rows], 0);
-        }),
-      );
+        });
+      // While a precompile traces the forward, launches do not run: that tensor is garbage, never to be cached.
+      if (dev.tracing) return make();
+      t = dev.keep(make());
       this.posCache.set(key, t);
     }
     return t;
