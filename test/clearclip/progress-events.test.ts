@@ -100,3 +100,14 @@ t.test('progress events through load and segment, cold then warm', async (t) => 
   t.match(tty, /\rdownload laion\/CLIP-ViT-B-16-laion2B-s34B-b88K: cached/);
   t.equal(describeEvent(warm.find((e) => e.phase === 'convert')!).split(':')[1].trim().startsWith('cached'), true, 'convert: cached');
 });
+
+t.test("a phase's elapsed time counts from its start, not from when its reporter was made", async (t) => {
+  const { PhaseReporter } = await import('../../packages/clearclip/src/progress.js');
+  const events: ProgressEvent[] = [];
+  const r = new PhaseReporter((e) => events.push(e), 'windows', 'image', 'windows', 2);
+  await new Promise((res) => setTimeout(res, 80)); // e.g. the queries computed before the windows begin
+  r.start();
+  r.done();
+  t.same(events.map((e) => e.status), ['start', 'done']);
+  t.ok(events[1].elapsed < 0.05, `done after ${events[1].elapsed.toFixed(3)} s of the phase (the reporter waited 0.08 s before it)`);
+});

@@ -35,7 +35,8 @@ export type ProgressCallback = (e: ProgressEvent) => void;
 
 /** Emits the events of one phase with consistent timing, monotone `loaded` and exactly one terminal event. */
 export class PhaseReporter {
-  private readonly t0 = performance.now();
+  /** Elapsed time counts from start() (a reporter may be made before its phase begins, as segment's windows). */
+  private t0 = performance.now();
   private last = 0;
   private ended = false;
 
@@ -55,6 +56,7 @@ export class PhaseReporter {
   }
 
   start(): this {
+    this.t0 = performance.now();
     this.emit('start', 0);
     return this;
   }
