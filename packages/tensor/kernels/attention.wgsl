@@ -8,11 +8,8 @@ alias T = f32;
 const HD: u32 = 64u;
 // WG (query rows per workgroup) and KT (keys per tile) come from the descriptor (ops/attention.ts).
 const CAUSAL: bool = false;
-const LOWEST: f32 = -3.4028234663852886e38;
 
-struct View { off: u32, item: u32, head: u32, row: u32 }
-// L queries, S keys; with CAUSAL query i sees keys j <= i + S - L (the last L of S keys are the queries' own).
-struct Params { heads: u32, L: u32, S: u32, scale: f32, q: View, k: View, v: View, o: View }
+// #include attention_views
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> q: array<T>;
@@ -22,10 +19,6 @@ struct Params { heads: u32, L: u32, S: u32, scale: f32, q: View, k: View, v: Vie
 
 var<workgroup> kt: array<f32, KT * HD>;
 var<workgroup> vt: array<f32, KT * HD>;
-
-fn at(w: View, item: u32, head: u32, row: u32) -> u32 {
-  return w.off + item * w.item + head * w.head + row * w.row;
-}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {

@@ -12,22 +12,16 @@
 alias T = f32;
 const HD: u32 = 64u;
 const CAUSAL: bool = false;
-const LOWEST: f32 = -3.4028234663852886e38;
 const D4: u32 = HD / 4u;
 // WG (query rows per workgroup) and KT (keys per tile) come from the descriptor (ops/attention.ts).
 
-struct View { off: u32, item: u32, head: u32, row: u32 }
-struct Params { heads: u32, L: u32, S: u32, scale: f32, q: View, k: View, v: View, o: View }
+// #include attention_views
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> q: array<T>;
 @group(0) @binding(2) var<storage, read> k: array<vec4<T>>;
 @group(0) @binding(3) var<storage, read> v: array<vec4<T>>;
 @group(0) @binding(4) var<storage, read_write> out: array<T>;
-
-fn at(w: View, item: u32, head: u32, row: u32) -> u32 {
-  return w.off + item * w.item + head * w.head + row * w.row;
-}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {

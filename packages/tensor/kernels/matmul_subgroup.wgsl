@@ -28,13 +28,7 @@ const LN_A: bool = false;   // never set here: the op does not offer this kernel
 // Injected by the descriptor: WG (lanes per workgroup), TM (rows per tile), TN4 (vec4 column groups per lane).
 const BN: u32 = WG * TN4 * 4u;
 
-struct Params {
-  M: u32, N: u32, K: u32, tilesM: u32,
-  tilesMN: u32, total: u32, alpha: f32, pad0: u32,
-  aOff: u32, aBS: u32, aRS: u32, pad1: u32,
-  bOff: u32, bBS: u32, bKS: u32, bNS: u32,
-  oOff: u32, oBS: u32, oRS: u32, pad2: u32,
-}
+// #include matmul_params
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> a: array<AV>;
