@@ -7,10 +7,8 @@
  * (the pool says so). Both caches are bounded: past MAX_UNIFORMS blocks the arena serves uniforms as before (and
  * those launches are not cached); past MAX_GROUPS the oldest bind groups are dropped.
  */
-import { BufferUsage } from './gpu-flags.js';
-import type { UniformSlot } from './uniform-arena.js';
+import { UniformArena, type UniformSlot } from './uniform-arena.js';
 
-const CHUNK = 64 * 1024;
 const MAX_UNIFORMS = 4096;
 const MAX_GROUPS = 16384;
 
@@ -22,14 +20,16 @@ export class BindingCache {
   private ids = new WeakMap<GPUBuffer, number>();
   private nextId = 1;
   private uniforms = new Map<string, CachedUniform>();
-  private chunk: GPUBuffer | null = null;
-  private offset = CHUNK;
+  /** Where cached blocks live: an arena that is never told its encoder was submitted, so nothing is reused. */
+  private readonly store: UniformArena;
   private groups = new Map<string, GPUBindGroup>();
   private byBuffer = new Map<number, Set<string>>();
   hits = 0;
   misses = 0;
 
-  constructor(private readonly device: GPUDevice) {}
+  constructor(private readonly device: GPUDevice) {
+    this.store = new UniformArena(device);
+  }
 
   private id(buf: GPUBuffer): number {
     let i = this.ids.get(buf);
@@ -44,17 +44,7 @@ export class BindingCache {
     const hit = this.uniforms.get(key);
     if (hit) return hit;
     if (this.uniforms.size >= MAX_UNIFORMS) return null;
-    const align = this.device.limits.minUniformBufferOffsetAlignment;
-    const size = Math.max(16, Math.ceil(data.byteLength / 16) * 16);
-    if (this.offset + size > CHUNK) {
-      this.chunk = this.device.createBuffer({ size: CHUNK, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST, label: 'uniforms (cached)' });
-      this.offset = 0;
-    }
-    const bytes = new Uint8Array(size);
-    bytes.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-    this.device.queue.writeBuffer(this.chunk!, this.offset, bytes);
-    const slot: CachedUniform = { buffer: this.chunk!, offset: this.offset, size, id: this.nextId++ };
-    this.offset = Math.ceil((this.offset + size) / align) * align;
+    const slot: CachedUniform = { ...this.store.slot(data), id: this.nextId++ };
     this.uniforms.set(key, slot);
     return slot;
   }
@@ -69,11 +59,7 @@ export class BindingCache {
       return hit;
     }
     this.misses++;
-    const entries: GPUBindGroupEntry[] = [];
-    let b = 0;
-    if (u) entries.push({ binding: b++, resource: { buffer: u.buffer, offset: u.offset, size: u.size } });
-    for (const buf of buffers) entries.push({ binding: b++, resource: { buffer: buf } });
-    const group = this.device.createBindGroup({ layout, entries, label });
+    const group = this.create(layout, u, buffers, label);
     if (this.groups.size >= MAX_GROUPS) this.forgetKey(this.groups.keys().next().value as string);
     this.groups.set(key, group);
     for (const i of new Set(ids)) {
@@ -82,6 +68,14 @@ export class BindingCache {
       s.add(key);
     }
     return group;
+  }
+
+  /** A bind group of a uniform block (if any) in binding 0, then the buffers in order; not kept. */
+  create(layout: GPUBindGroupLayout, u: UniformSlot | null, buffers: GPUBuffer[], label: string): GPUBindGroup {
+    const entries: GPUBindGroupEntry[] = [];
+    if (u) entries.push({ binding: 0, resource: { buffer: u.buffer, offset: u.offset, size: u.size } });
+    for (const buffer of buffers) entries.push({ binding: entries.length, resource: { buffer } });
+    return this.device.createBindGroup({ layout, entries, label });
   }
 
   /** A buffer is being destroyed: drop every bind group that holds it. */

@@ -89,10 +89,7 @@ export class CommandRecorder {
     let bindGroup: GPUBindGroup;
     if (spec.uniforms && !cached) {
       // The uniform cache is full: this launch's block goes to the per-encoder arena, its bind group is not kept.
-      const u = this.uniforms.slot(spec.uniforms);
-      const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: u.buffer, offset: u.offset, size: u.size } }];
-      buffers.forEach((buffer, i) => entries.push({ binding: i + 1, resource: { buffer } }));
-      bindGroup = this.device.createBindGroup({ layout: layout.bgl, entries, label });
+      bindGroup = this.bindings.create(layout.bgl, this.uniforms.slot(spec.uniforms), buffers, label);
     } else {
       bindGroup = this.bindings.bindGroup(`${nU}/${spec.inputs.length}/${spec.outputs.length}`, layout.bgl, cached, buffers, label);
     }
