@@ -119,7 +119,9 @@ export class ClearCLIPCore {
     return this.clip.device;
   }
 
-  private block(form: LastBlockForm): DecomposedBlock {
+  /** The decomposed last block for a preset name or form, made once per form. */
+  private block(preset: PresetName | LastBlockForm): DecomposedBlock {
+    const form: LastBlockForm = typeof preset === 'string' ? presetForm(preset) : preset;
     const key = JSON.stringify(form);
     let b = this.blocks.get(key);
     if (!b) {
@@ -137,13 +139,11 @@ export class ClearCLIPCore {
    */
   async precompile(opts: { crop?: number; form?: PresetName | LastBlockForm } = {}): Promise<{ pipelines: number; created: number; ms: number }> {
     const crop = opts.crop ?? DEFAULT_SEGMENT.crop;
-    const f = opts.form ?? DEFAULT_SEGMENT.form;
-    const form: LastBlockForm = typeof f === 'string' ? presetForm(f) : f;
     const ctx = this.clip.config.text.contextLength;
     const ids = this.tokenizer.tokenize(['a photo of a sky.'], ctx);
     return this.device.exclusive(() => {
       // Made for real before the trace (its sliced projections are kept: a traced one would hold garbage).
-      const lastBlock = this.block(form);
+      const lastBlock = this.block(opts.form ?? DEFAULT_SEGMENT.form);
       return this.device.precompile(() => {
         const img = this.device.zeros([1, 3, crop, crop], 'f32', 'precompile image');
         this.clip.visual.encodeDense(img, { lastBlock });
@@ -192,7 +192,6 @@ export class ClearCLIPCore {
   async segmentRgb(img: RgbImage, classes: ClassesInput, opts: SegmentOptions = {}, decodeMs = 0, label?: string): Promise<Segmentation> {
     const o = { ...DEFAULT_SEGMENT, ...opts };
     checkSegmentSettings(o);
-    const form: LastBlockForm = typeof o.form === 'string' ? presetForm(o.form) : o.form;
     const timings: Record<string, number> = { decode: decodeMs };
     const t0 = performance.now();
     let t = t0;
@@ -216,7 +215,7 @@ export class ClearCLIPCore {
       const q = classes instanceof PreparedClasses ? classes.features : await this.queryFeatures(spec.queries, opts.onProgress);
       lap('queries');
       windows.start();
-      return slideInference(this.clip, this.block(form), input, [h, w], q, spec.queryClass, {
+      return slideInference(this.clip, this.block(o.form), input, [h, w], q, spec.queryClass, {
         crop: o.crop,
         stride: o.stride,
         logitScale: o.logitScale,

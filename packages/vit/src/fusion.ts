@@ -24,7 +24,7 @@ function fromEnv(name: string, on: string, off: string): boolean | null {
 let attention: boolean | null | undefined;
 let layerNormFold: boolean | null | undefined;
 
-/** Software adapters (CPU) default to the separate launches; hardware GPUs, and hosts that are not a GpuDevice, to fused. */
+/** Hardware GPUs default to the fused paths; software adapters, and hosts that are not a GpuDevice, to separate launches. */
 function hardware(dev?: DeviceHost): boolean {
   if (!dev || !('adapterDescription' in dev)) return false;
   return adapterClass(dev as GpuDevice) === 'hardware';
