@@ -44,3 +44,19 @@ t.test('patchEmbed rejects mismatched shapes with all shapes named', async (t) =
   t.throws(() => patchEmbed(img2.reshape([3, 28, 28]), w, 14), /image must be \[B, C, H, W\]/);
   t.throws(() => patchEmbed(img2, w, 0), /patch must be a positive integer/);
 });
+
+t.test('patchEmbed frees its unfolded rows and casts: outside any scope only the output stays live', async (t) => {
+  const dev = await testDevice();
+  const mixed = dev.hasF16 ? [['f16', 'f32'], ['f32', 'f16']] : [];
+  for (const [it, wt] of [['f32', 'f32'], ...mixed] as ['f32' | 'f16', 'f32' | 'f16'][]) {
+    const img = dev.tensor(uniform(3 * 28 * 42, 5), [1, 3, 28, 42], it);
+    const w = dev.tensor(uniform(20 * 3 * 14 * 14, 6), [20, 3, 14, 14], wt);
+    const before = dev.stats().pool.liveBytes;
+    const out = patchEmbed(img, w, 14);
+    t.equal(out.dtype, it, 'the output has the image dtype');
+    out.dispose();
+    t.equal(dev.stats().pool.liveBytes, before, `${it} image, ${wt} weight: nothing but the output was left live`);
+    img.dispose();
+    w.dispose();
+  }
+});
