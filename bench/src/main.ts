@@ -116,7 +116,7 @@ async function main(): Promise<void> {
   if (args.model) {
     const here = path.dirname(new URL(import.meta.url).pathname);
     const { cpus, loadavg } = await import('node:os');
-    console.log(`model: random CLIP ViT-B/16 (f32); ours and peer by wall clock to the output read back, median of ${args.reps} after ${args.warmup} warm-up`);
+    console.log(`model: random CLIP ViT-B/16 (f32); ours and peer by wall clock to the output read back, ${args.reps} interleaved rounds (ours, peer) after ${args.warmup} warm-up; times and per-round ratios are medians`);
     console.log(`host: ${cpus().length} CPUs, load average at start ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
     const rows = await modelBench(
       dev,

@@ -4,7 +4,9 @@
  * Whole forwards of a real-size CLIP ViT-B/16 (random weights, fixed seed): what users wait for, beside the same
  * forwards written with TensorFlow.js ops on the same adapter from the same weight values. Ours are timed by wall
  * clock from recording to reading the output back (every submit included); the peer's the same way, synced with a
- * one-element read. Each row also counts our dispatches and submits per run.
+ * one-element read. Rounds alternate ours and the peer, and the ratio is the median of each round's peer / ours, so
+ * that the drift of a shared machine does not land on one side only. Each row also counts our dispatches and
+ * submits per run.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -29,7 +31,7 @@ export interface ModelRow {
   /** Launches of the timed run that had to make their bind group (the rest reused one: binding-cache.ts). */
   newBindGroups: number;
   peerMs: number | null;
-  /** peer / ours: above 1 means ours is faster. */
+  /** Median over the interleaved rounds of peer / ours in that round: above 1 means ours is faster. */
   ratio: number | null;
 }
 
@@ -46,41 +48,34 @@ interface ModelArgs {
 
 const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function timeOurs(dev: GpuDevice, run: () => Promise<unknown>, a: ModelArgs): Promise<{ ms: number; hostMs: number; dispatches: number; submits: number; newBindGroups: number }> {
-  for (let i = 0; i < a.warmup; i++) await run();
-  const ms: number[] = [];
-  const host: number[] = [];
-  let dispatches = 0;
-  let submits = 0;
-  let newBindGroups = 0;
-  for (let i = 0; i < a.reps; i++) {
-    const s0 = dev.stats();
-    const t0 = performance.now();
-    // run() records and submits synchronously up to its first await (the read-back): that part is host time.
-    const p = run();
-    host.push(performance.now() - t0);
-    await p;
-    ms.push(performance.now() - t0);
-    const s1 = dev.stats();
-    [dispatches, submits, newBindGroups] = [s1.dispatches - s0.dispatches, s1.submits - s0.submits, s1.bindGroups.misses - s0.bindGroups.misses];
-  }
-  return { ms: median(ms), hostMs: median(host), dispatches, submits, newBindGroups };
+interface OurRun {
+  ms: number;
+  hostMs: number;
+  dispatches: number;
+  submits: number;
+  newBindGroups: number;
 }
 
-async function timePeer(tf: Peer['tf'], run: () => TF.Tensor, a: ModelArgs): Promise<number> {
-  const once = async () => {
-    const t0 = performance.now();
-    const r = run();
-    const one = tf.tidy(() => tf.slice(tf.reshape(r, [-1]), 0, 1));
-    await one.data();
-    one.dispose();
-    r.dispose();
-    return performance.now() - t0;
-  };
-  for (let i = 0; i < a.warmup; i++) await once();
-  const ms: number[] = [];
-  for (let i = 0; i < a.reps; i++) ms.push(await once());
-  return median(ms);
+async function runOurs(dev: GpuDevice, run: () => Promise<unknown>): Promise<OurRun> {
+  const s0 = dev.stats();
+  const t0 = performance.now();
+  // run() records and submits synchronously up to its first await (the read-back): that part is host time.
+  const p = run();
+  const hostMs = performance.now() - t0;
+  await p;
+  const ms = performance.now() - t0;
+  const s1 = dev.stats();
+  return { ms, hostMs, dispatches: s1.dispatches - s0.dispatches, submits: s1.submits - s0.submits, newBindGroups: s1.bindGroups.misses - s0.bindGroups.misses };
+}
+
+async function runPeer(tf: Peer['tf'], run: () => TF.Tensor): Promise<number> {
+  const t0 = performance.now();
+  const r = run();
+  const one = tf.tidy(() => tf.slice(tf.reshape(r, [-1]), 0, 1));
+  await one.data();
+  one.dispose();
+  r.dispose();
+  return performance.now() - t0;
 }
 
 /** Read an output back (the wait for the GPU), inside a scope that frees everything the forward made. */
@@ -100,23 +95,46 @@ export async function modelBench(dev: GpuDevice, peer: Peer | null, a: ModelArgs
     const lastBlock = new DecomposedBlock(clip.visual.blocks.at(-1)!, PRESETS.clearclip);
 
     // Each forward with both attention paths (matmul -> softmax -> matmul, and the fused kernel), then the peer.
-    const add = async (forward: string, ours: () => Promise<unknown>, theirs: (() => TF.Tensor) | null) => {
+    const add = async (forward: string, mine: () => Promise<unknown>, theirs: (() => TF.Tensor) | null) => {
       if (a.filter && !forward.toLowerCase().includes(a.filter.toLowerCase())) return;
       // Each forward with the separate launches (attention as matmul -> softmax -> matmul, layer norms on their own)
       // and with both fused paths (fusion.ts); the adapter's default is one of the two, marked in the name.
       const def = fusedAttentionEnabled(dev) && fusedLayerNormEnabled(dev);
       const paths = ([[false, ''], [true, ' [fused attn+ln]']] as [boolean, string][]).filter(([on]) => a.attention.includes(on ? 'fused' : 'unfused'));
-      const mine: Omit<ModelRow, 'peerMs' | 'ratio'>[] = [];
-      for (const [on, tag] of paths) {
+      const ours = (on: boolean) => {
         useFusedAttention(on);
         useFusedLayerNorm(on);
-        mine.push({ kind: 'model', forward: forward + tag + (on === def ? ' (default here)' : ''), ...(await timeOurs(dev, ours, a)) });
+        return runOurs(dev, mine).finally(() => {
+          useFusedAttention(null);
+          useFusedLayerNorm(null);
+        });
+      };
+      for (let i = 0; i < a.warmup; i++) {
+        for (const [on] of paths) await ours(on);
+        if (peer && theirs) await runPeer(peer.tf, theirs);
       }
-      useFusedAttention(null);
-      useFusedLayerNorm(null);
-      const peerMs = peer && theirs ? await timePeer(peer.tf, theirs, a) : null;
-      for (const m of mine) {
-        const row: ModelRow = { ...m, peerMs, ratio: peerMs === null ? null : peerMs / m.ms };
+      // Rounds interleave the paths and the peer, so that a slow spell of this shared machine lands on both sides
+      // of a ratio: each round gives its own peer/ours, and the row shows the medians.
+      const runs: OurRun[][] = paths.map(() => []);
+      const peerMs: number[] = [];
+      for (let r = 0; r < a.reps; r++) {
+        for (const [k, [on]] of paths.entries()) runs[k].push(await ours(on));
+        if (peer && theirs) peerMs.push(await runPeer(peer.tf, theirs));
+      }
+      for (const [k, [on, tag]] of paths.entries()) {
+        const rs = runs[k];
+        const last = rs.at(-1)!;
+        const row: ModelRow = {
+          kind: 'model',
+          forward: forward + tag + (on === def ? ' (default here)' : ''),
+          ms: median(rs.map((x) => x.ms)),
+          hostMs: median(rs.map((x) => x.hostMs)),
+          dispatches: last.dispatches,
+          submits: last.submits,
+          newBindGroups: last.newBindGroups,
+          peerMs: peerMs.length ? median(peerMs) : null,
+          ratio: peerMs.length ? median(peerMs.map((p, r) => p / rs[r].ms)) : null,
+        };
         rows.push(row);
         onRow(row);
       }
