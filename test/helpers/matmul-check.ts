@@ -47,6 +47,30 @@ export interface MatmulCase {
   alpha?: number;
   /** A's rows layer-normalised inside the kernel (A drawn from [-1, 3] so that the means are far from 0). */
   layerNorm?: boolean;
+  /**
+   * The batch is items x heads (StridedMatmul.heads), laid out as attention's: A [items, M, heads * K], B (batched)
+   * [items, K, heads * N] or transposed [items, N, heads * K], out and residual [items, M, heads * N], each head a
+   * column block of its item's rows.
+   */
+  heads?: number;
+}
+
+/**
+ * Dense [batch, rows, cols] data (batch = items x heads) moved to or from the interleaved [items, rows, heads * cols]
+ * layout of a heads case: interleave(x) puts head h of item i into columns h*cols.. of item i's rows.
+ */
+function interleave(x: ArrayLike<number>, items: number, heads: number, rows: number, cols: number, back = false): Float32Array {
+  const y = new Float32Array(items * heads * rows * cols);
+  for (let i = 0; i < items; i++)
+    for (let h = 0; h < heads; h++)
+      for (let r = 0; r < rows; r++)
+        for (let c = 0; c < cols; c++) {
+          const dense = ((i * heads + h) * rows + r) * cols + c;
+          const inter = (i * rows + r) * heads * cols + h * cols + c;
+          if (back) y[dense] = x[inter];
+          else y[inter] = x[dense];
+        }
+  return y;
 }
 
 /**
@@ -82,16 +106,25 @@ export async function runMatmulCase(t: Test, dev: GpuDevice, variant: string, dt
   const b = matmulData((c.batchedB ? batch : 1) * K * N, seed + 1, dtype);
   const bias = c.bias ? matmulData(N, seed + 2, dtype) : undefined;
   const res = c.residual ? matmulData(batch * M * N, seed + 3, dtype) : undefined;
-  const ta = dev.tensor(a, [batch * M, K], dtype);
-  const tb = dev.tensor(b, [(c.batchedB ? batch : 1) * (c.transposeB ? N : K), c.transposeB ? K : N], dtype);
+  // A heads case stores every operand interleaved (the reference below still sees the dense per-head matrices).
+  const H = c.heads ?? 1;
+  if (H > 1 && (!c.batchedB || batch % H)) throw new Error('a heads case needs batchedB and a batch that is items x heads');
+  const lay = (x: Float32Array, rows: number, cols: number) => (H > 1 ? interleave(x, batch / H, H, rows, cols) : x);
+  const [bRows, bCols] = c.transposeB ? [N, K] : [K, N];
+  const ta = dev.tensor(lay(a, M, K), [batch * M, K], dtype);
+  const tb = dev.tensor(lay(b, bRows, bCols), [(c.batchedB ? batch : 1) * bRows, bCols], dtype);
   const tbias = bias && dev.tensor(bias, [N], dtype);
-  const tres = res && dev.tensor(res, [batch, M, N], dtype);
+  const tres = res && dev.tensor(lay(res, M, N), [batch, M, N], dtype);
   const tlnw = lnw && dev.tensor(lnw, [K], dtype);
   const tlnb = lnb && dev.tensor(lnb, [K], dtype);
+  const view = (tensor: typeof ta, rows: number, cols: number) =>
+    H > 1 ? { tensor, offset: 0, batchStride: H * rows * cols, headStride: cols, rowStride: H * cols } : { tensor, offset: 0, batchStride: rows * cols, rowStride: cols };
   const out = matmulStrided({
     batch, M, N, K,
-    a: { tensor: ta, offset: 0, batchStride: M * K, rowStride: K },
-    b: { tensor: tb, offset: 0, batchStride: c.batchedB ? K * N : 0, rowStride: c.transposeB ? K : N, transposed: !!c.transposeB },
+    heads: H > 1 ? H : undefined,
+    a: view(ta, M, K),
+    b: { ...(c.batchedB ? view(tb, bRows, bCols) : { tensor: tb, offset: 0, batchStride: 0, rowStride: bCols }), transposed: !!c.transposeB },
+    out: H > 1 ? view(dev.empty([batch, M, N], dtype), M, N) : undefined,
     bias: tbias,
     residual: tres,
     activation: c.activation,
@@ -107,7 +140,8 @@ export async function runMatmulCase(t: Test, dev: GpuDevice, variant: string, dt
   if (bias || res) extra = Float64Array.from(want, (_, i) => (bias ? Math.abs(bias[i % N]) : 0) + (res ? Math.abs(res[i]) : 0));
   const name = `${variant} ${dtype} ${batch > 1 ? batch + ' x ' : ''}${ln ? 'LN ' : ''}${M}x${K} @ ${c.transposeB ? 'T' : ''}${K}x${N}` +
     `${c.batchedB ? ' batched' : ''}${bias ? ' +bias' : ''}${c.activation ? ' ' + c.activation : ''}${res ? ' +res' : ''}${c.alpha !== undefined ? ' alpha ' + c.alpha : ''}`;
-  checkMatmul(t, dtype, await out.read(), want, scale, ln ? 2 * K : K, extra, name);
+  const got = await out.read();
+  checkMatmul(t, dtype, H > 1 ? interleave(got, batch / H, H, M, N, true) : got, want, scale, ln ? 2 * K : K, extra, name + (H > 1 ? ` (${batch / H} items x ${H} heads, interleaved)` : ''));
   for (const x of [ta, tb, out, tbias, tres, tlnw, tlnb]) x?.dispose();
 }
 
@@ -122,6 +156,8 @@ export const VARIANT_CASES: MatmulCase[] = [
   { M: 37, K: 35, N: 29, transposeB: true }, // transposed B staged k-fastest
   { batch: 3, M: 25, K: 16, N: 24, transposeB: true, batchedB: true }, // attention scores
   { batch: 3, M: 25, K: 24, N: 16, batchedB: true }, // attention PV
+  { batch: 6, heads: 3, M: 21, K: 8, N: 21, transposeB: true, batchedB: true, alpha: 0.35 }, // scores of 2 items x 3 heads in place
+  { batch: 6, heads: 3, M: 21, K: 21, N: 8, batchedB: true, residual: true }, // PV of 2 items x 3 heads, written in place
   { M: 13, K: 520, N: 20 }, // long K, many K steps
   { M: 29, K: 45, N: 31, bias: true, activation: 'gelu', residual: true, alpha: 0.125 },
   { batch: 2, M: 29, K: 44, N: 32, bias: true, activation: 'quickgelu', residual: true, alpha: -2.5 },
@@ -134,6 +170,7 @@ export const VARIANT_CASES_F16: MatmulCase[] = [
   { M: 67, K: 33, N: 129, bias: true, activation: 'gelu' },
   { batch: 2, M: 29, K: 44, N: 32, bias: true, activation: 'quickgelu', residual: true, alpha: -2.5 },
   { M: 21, K: 40, N: 24, layerNorm: true, bias: true },
+  { batch: 4, heads: 2, M: 13, K: 8, N: 13, transposeB: true, batchedB: true }, // scores of 2 items x 2 heads in place
 ];
 
 /** A variant without the layer-norm prologue, forced onto a launch that needs it, is refused by name (never run). */

@@ -92,6 +92,39 @@ t.test('strided views: attention heads read from a [L, 3D] qkv buffer and writte
   }
 });
 
+t.test('items x heads: two items of a [2, L, 3D] qkv buffer read in place equal each item run alone, default output dense', async (t) => {
+  const dev = await testDevice();
+  const [L, H, dh] = [19, 3, 8];
+  const D = H * dh;
+  const x = data(2 * L * 3 * D, 11, 'f32');
+  const tq = dev.tensor(x, [2, L, 3 * D]);
+  const both = await matmulStrided({
+    batch: 2 * H, heads: H, M: L, N: L, K: dh,
+    a: { tensor: tq, offset: 0, batchStride: L * 3 * D, headStride: dh, rowStride: 3 * D },
+    b: { tensor: tq, offset: D, batchStride: L * 3 * D, headStride: dh, rowStride: 3 * D, transposed: true },
+  }).read();
+  t.equal(both.length, 2 * H * L * L, 'a dense [items * heads, L, L] output');
+  for (let item = 0; item < 2; item++) {
+    // One item with the plain batch over heads (batchStride = head distance), as before the split existed.
+    const one = await matmulStrided({
+      batch: H, M: L, N: L, K: dh,
+      a: { tensor: tq, offset: item * L * 3 * D, batchStride: dh, rowStride: 3 * D },
+      b: { tensor: tq, offset: item * L * 3 * D + D, batchStride: dh, rowStride: 3 * D, transposed: true },
+    }).read();
+    t.same(both.subarray(item * H * L * L, (item + 1) * H * L * L), one, `item ${item}: bit for bit the same scores`);
+  }
+  t.throws(() => matmulStrided({
+    batch: 4, heads: 3, M: 2, N: 2, K: 2,
+    a: { tensor: tq, offset: 0, batchStride: 4, rowStride: 2 },
+    b: { tensor: tq, offset: 0, batchStride: 4, rowStride: 2, transposed: false },
+  }), /heads must be a positive integer dividing batch 4, got 3/);
+  t.throws(() => matmulStrided({
+    batch: 6, heads: 3, M: L, N: L, K: dh,
+    a: { tensor: tq, offset: 0, batchStride: L * 3 * D, headStride: 3 * D, rowStride: 3 * D },
+    b: { tensor: tq, offset: D, batchStride: L * 3 * D, headStride: dh, rowStride: 3 * D, transposed: true },
+  }), /a view .*\(2 items x 3 heads, headStride 72\) reaches element/);
+});
+
 t.test('a batch of more than 65535 tiles folds the grid into y', async (t) => {
   const dev = await testDevice();
   const B = 70001;

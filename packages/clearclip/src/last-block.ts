@@ -80,30 +80,29 @@ export class DecomposedBlock implements TransformerBlock {
         else if (a === 'sclip') ctx = add(fused(p.q!), fused(p.k!)); // (softmax(qqᵀ) + softmax(kkᵀ)) v
         else ctx = fused(p[a === 'qq' ? 'q' : a === 'kk' ? 'k' : 'v']!);
       } else {
+        // Every window at once (matmulStrided's items x heads batch), reading the projections in place.
         ctx = dev.empty([B, L, W], x.dtype, 'attn_ctx');
-        const d: HeadDims = { heads: b.heads, tokens: L, headDim: W / b.heads };
-        const view = (t: Tensor, i: number): HeadView => ({ tensor: t, offset: i * L * W, rowStride: W });
-        for (let i = 0; i < B; i++) {
-          const weights = dev.scope(() => {
-            switch (this.form.attention) {
-              case 'qk':
-                return attentionWeights(view(p.q!, i), view(p.k!, i), d);
-              case 'qq':
-                return attentionWeights(view(p.q!, i), view(p.q!, i), d);
-              case 'kk':
-                return attentionWeights(view(p.k!, i), view(p.k!, i), d);
-              case 'vv':
-                return attentionWeights(view(p.v!, i), view(p.v!, i), d);
-              case 'sclip':
-                // A sum, as upstream: each row's weights add up to 2.
-                return add(attentionWeights(view(p.q!, i), view(p.q!, i), d), attentionWeights(view(p.k!, i), view(p.k!, i), d));
-              default:
-                throw new Error(`DecomposedBlock: unknown attention ${String(this.form.attention)}`);
-            }
-          });
-          applyAttention(weights, view(p.v!, i), d, view(ctx, i));
-          weights.dispose();
-        }
+        const d: HeadDims = { items: B, heads: b.heads, tokens: L, headDim: W / b.heads };
+        const view = (t: Tensor): HeadView => ({ tensor: t, offset: 0, rowStride: W });
+        const weights = dev.scope(() => {
+          switch (this.form.attention) {
+            case 'qk':
+              return attentionWeights(view(p.q!), view(p.k!), d);
+            case 'qq':
+              return attentionWeights(view(p.q!), view(p.q!), d);
+            case 'kk':
+              return attentionWeights(view(p.k!), view(p.k!), d);
+            case 'vv':
+              return attentionWeights(view(p.v!), view(p.v!), d);
+            case 'sclip':
+              // A sum, as upstream: each row's weights add up to 2.
+              return add(attentionWeights(view(p.q!), view(p.q!), d), attentionWeights(view(p.k!), view(p.k!), d));
+            default:
+              throw new Error(`DecomposedBlock: unknown attention ${String(this.form.attention)}`);
+          }
+        });
+        applyAttention(weights, view(p.v!), d, view(ctx));
+        weights.dispose();
       }
       const a = matmul(ctx, b.w.outProj.weight, { bias: b.w.outProj.bias, residual: this.form.residual ? x : undefined });
       return this.form.ffn ? b.mlp(a) : a;

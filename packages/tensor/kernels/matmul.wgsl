@@ -1,9 +1,9 @@
 // Batched, strided matmul with a fused epilogue:
 //   out[b][m][n] = act(alpha * sum_k A[b][m][k] * B[b][k][n] + bias[n]) + res[b][m][n]
 // Addressing, in elements of T (uniforms):
-//   A[b][m][k] = a[aOff + b*aBS + m*aRS + k]
-//   B[b][k][n] = b[bOff + b*bBS + k*bKS + n*bNS]   (plain B: bKS = row stride, bNS = 1; transposed: the reverse)
-//   out / res  = [oOff + b*oBS + m*oRS + n]        (res is read with out's layout)
+//   A[b][m][k] = a[aOff + batchAt(b, aBS, aIS) + m*aRS + k]
+//   B[b][k][n] = b[bOff + batchAt(b, bBS, bIS) + k*bKS + n*bNS]   (plain B: bKS = row stride, bNS = 1; transposed: the reverse)
+//   out / res  = [oOff + batchAt(b, oBS, oIS) + m*oRS + n]        (res is read with out's layout)
 // so attention heads are read and written in place inside [L, 3*D] / [L, D] buffers; a batch stride of 0 shares an
 // operand across the batch.
 //
@@ -64,15 +64,15 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   let n0 = tn * BN + lx * (TN4 * 4u);
 
   var aRow: array<u32, TM>;
-  for (var i = 0u; i < TM; i++) { aRow[i] = p.aOff + bi * p.aBS + min(m0 + i, p.M - 1u) * p.aRS; }
+  for (var i = 0u; i < TM; i++) { aRow[i] = p.aOff + batchAt(bi, p.aBS, p.aIS) + min(m0 + i, p.M - 1u) * p.aRS; }
   // Per-lane B offsets of each column (VEC_B: of each vec4, in vec4 units).
   var bCol: array<array<u32, 4>, TN4>;
   for (var j = 0u; j < TN4; j++) {
     for (var c = 0u; c < 4u; c++) {
       if (VEC_B) {
-        bCol[j][c] = (p.bOff + bi * p.bBS + min(n0 + j * 4u, p.N - 4u)) / 4u;
+        bCol[j][c] = (p.bOff + batchAt(bi, p.bBS, p.bIS) + min(n0 + j * 4u, p.N - 4u)) / 4u;
       } else {
-        bCol[j][c] = p.bOff + bi * p.bBS + min(n0 + j * 4u + c, p.N - 1u) * p.bNS;
+        bCol[j][c] = p.bOff + batchAt(bi, p.bBS, p.bIS) + min(n0 + j * 4u + c, p.N - 1u) * p.bNS;
       }
     }
   }
@@ -130,7 +130,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
       for (var c = 0u; c < 4u; c++) { pre[(i * TN4 + j) * 4u + c] = acc[i][j][c]; }
     }
   }
-  let oBase = p.oOff + bi * p.oBS;
+  let oBase = p.oOff + batchAt(bi, p.oBS, p.oIS);
   let rows = min(TM, p.M - m0);
   let cols = min(TN4 * 4u, p.N - min(n0, p.N));
   for (var i = 0u; i < rows; i++) {

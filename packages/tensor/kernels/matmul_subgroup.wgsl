@@ -1,7 +1,7 @@
 // Batched, strided matmul with a fused epilogue that shares A across a subgroup (WGSL `subgroups`).
 // Same contract, uniforms and bindings as matmul.wgsl (the lane kernel):
 //   out[b][m][n] = act(alpha * sum_k A[b][m][k] * B[b][k][n] + bias[n]) + res[b][m][n]
-//   A[b][m][k] = a[aOff + b*aBS + m*aRS + k];  B[b][k][n] = b[bOff + b*bBS + k*bKS + n*bNS];  out/res at [oOff + b*oBS + m*oRS + n]
+//   A[b][m][k] = a[aOff + batchAt(b, aBS, aIS) + m*aRS + k];  B[b][k][n] = b[bOff + batchAt(b, bBS, bIS) + k*bKS + n*bNS];  out/res at [oOff + batchAt(b, oBS, oIS) + m*oRS + n]
 //
 // The tile is the lane kernel's: a workgroup of WG lanes covers TM rows x WG*TN4*4 columns, each lane TM rows x
 // TN4 vec4 column groups in registers, no workgroup memory and no barriers. Every lane of a workgroup needs the same
@@ -65,7 +65,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   // Row starts of A (VEC_A: in vec4 units), rows past the edge clamped onto the last real one (never written).
   var aRow: array<u32, TM>;
   for (var i = 0u; i < TM; i++) {
-    let e = p.aOff + bi * p.aBS + min(m0 + i, p.M - 1u) * p.aRS;
+    let e = p.aOff + batchAt(bi, p.aBS, p.aIS) + min(m0 + i, p.M - 1u) * p.aRS;
     aRow[i] = select(e, e / 4u, VEC_A);
   }
   // Per-lane B offsets of each column (VEC_B: of each vec4, in vec4 units), as in the lane kernel.
@@ -73,9 +73,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   for (var j = 0u; j < TN4; j++) {
     for (var c = 0u; c < 4u; c++) {
       if (VEC_B) {
-        bCol[j][c] = (p.bOff + bi * p.bBS + min(n0 + j * 4u, p.N - 4u)) / 4u;
+        bCol[j][c] = (p.bOff + batchAt(bi, p.bBS, p.bIS) + min(n0 + j * 4u, p.N - 4u)) / 4u;
       } else {
-        bCol[j][c] = p.bOff + bi * p.bBS + min(n0 + j * 4u + c, p.N - 1u) * p.bNS;
+        bCol[j][c] = p.bOff + batchAt(bi, p.bBS, p.bIS) + min(n0 + j * 4u + c, p.N - 1u) * p.bNS;
       }
     }
   }
@@ -147,7 +147,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
       for (var c = 0u; c < 4u; c++) { pre[(i * TN4 + j) * 4u + c] = acc[i][j][c]; }
     }
   }
-  let oBase = p.oOff + bi * p.oBS;
+  let oBase = p.oOff + batchAt(bi, p.oBS, p.oIS);
   let rows = min(TM, p.M - m0);
   let cols = min(TN4 * 4u, p.N - min(n0, p.N));
   for (var i = 0u; i < rows; i++) {

@@ -1,7 +1,7 @@
 // Batched, strided matmul with a fused epilogue, tiled through workgroup memory for hardware GPUs.
 // Same contract, uniforms and bindings as matmul.wgsl (the lane kernel):
 //   out[b][m][n] = act(alpha * sum_k A[b][m][k] * B[b][k][n] + bias[n]) + res[b][m][n]
-//   A[b][m][k] = a[aOff + b*aBS + m*aRS + k];  B[b][k][n] = b[bOff + b*bBS + k*bKS + n*bNS];  out/res at [oOff + b*oBS + m*oRS + n]
+//   A[b][m][k] = a[aOff + batchAt(b, aBS, aIS) + m*aRS + k];  B[b][k][n] = b[bOff + batchAt(b, bBS, bIS) + k*bKS + n*bNS];  out/res at [oOff + batchAt(b, oBS, oIS) + m*oRS + n]
 //
 // One workgroup of TX*TY invocations computes a BM x BN output tile. Each K step it stages a BM x BK slice of A
 // and a BK x BN slice of B in workgroup memory (cooperative, coalesced loads, vec4 where the layout allows, zeros
@@ -133,8 +133,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   let n0 = tn * BN;
   let tx = lid % TX;
   let ty = lid / TX;
-  let aBase = p.aOff + bi * p.aBS;
-  let bBase = p.bOff + bi * p.bBS;
+  let aBase = p.aOff + batchAt(bi, p.aBS, p.aIS);
+  let bBase = p.bOff + batchAt(bi, p.bBS, p.bIS);
 
   if (LN_A) {
     // One invocation per tile row (rows past M get harmless stats of row M-1), two passes over K as layernorm.wgsl.
@@ -177,7 +177,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   for (var i = 0u; i < TM; i++) {
     for (var j = 0u; j < TN4; j++) { pre[i * TN4 + j] = acc[i][j]; }
   }
-  let oBase = p.oOff + bi * p.oBS;
+  let oBase = p.oOff + batchAt(bi, p.oBS, p.oIS);
   for (var e = 0u; e < TM * TN; e += 1u + p.pad0) {
     let i = e / TN;
     let c = e - i * TN;

@@ -11,41 +11,59 @@ export interface HeadView {
   rowStride: number;
   /** Distance between heads; default headDim (heads side by side in a row). */
   headStride?: number;
+  /** Distance between batch items when HeadDims.items > 1; default tokens * rowStride (items one after another). */
+  itemStride?: number;
 }
 
 export interface HeadDims {
   heads: number;
   tokens: number;
   headDim: number;
+  /** Batch items (windows, prompts), each with `heads` heads; default 1. */
+  items?: number;
 }
 
-/** softmax(scale · x yᵀ (+ mask)) per head: [heads, L, L]. x = q and y = k is standard attention; x = y = q is ClearCLIP's. */
+/** A head view as the matmul sees it: items x heads batch entries (matmulStrided's `heads` split). */
+function heads(v: HeadView, d: HeadDims) {
+  return { tensor: v.tensor, offset: v.offset, batchStride: v.itemStride ?? d.tokens * v.rowStride, headStride: v.headStride ?? d.headDim, rowStride: v.rowStride };
+}
+
+/**
+ * softmax(scale · x yᵀ (+ mask)) per item and head: [items * heads, L, L]. x = q and y = k is standard attention;
+ * x = y = q is ClearCLIP's.
+ */
 export function attentionWeights(x: HeadView, y: HeadView, d: HeadDims, mask?: Tensor): Tensor {
   const dev = x.tensor.device;
   return dev.scope(() => {
     const scores = matmulStrided({
-      batch: d.heads,
+      batch: (d.items ?? 1) * d.heads,
+      heads: d.heads,
       M: d.tokens,
       N: d.tokens,
       K: d.headDim,
-      a: { tensor: x.tensor, offset: x.offset, batchStride: x.headStride ?? d.headDim, rowStride: x.rowStride },
-      b: { tensor: y.tensor, offset: y.offset, batchStride: y.headStride ?? d.headDim, rowStride: y.rowStride, transposed: true },
+      a: heads(x, d),
+      b: { ...heads(y, d), transposed: true },
       alpha: d.headDim ** -0.5,
     });
     return softmax(mask ? add(scores, mask) : scores);
   });
 }
 
-/** out[h, l, d] = Σ_j w[h, l, j] · v[h, j, d], written through the `out` view (by default heads side by side in rows of W). */
+/**
+ * out[i, h, l, d] = Σ_j w[i, h, l, j] · v[i, h, j, d], written through the `out` view (by default heads side by side
+ * in rows of W).
+ */
 export function applyAttention(weights: Tensor, v: HeadView, d: HeadDims, out: HeadView): void {
+  const L = d.tokens;
   matmulStrided({
-    batch: d.heads,
-    M: d.tokens,
+    batch: (d.items ?? 1) * d.heads,
+    M: L,
     N: d.headDim,
-    K: d.tokens,
-    a: { tensor: weights, offset: 0, batchStride: d.tokens * d.tokens, rowStride: d.tokens },
-    b: { tensor: v.tensor, offset: v.offset, batchStride: v.headStride ?? d.headDim, rowStride: v.rowStride, transposed: false },
-    out: { tensor: out.tensor, offset: out.offset, batchStride: out.headStride ?? d.headDim, rowStride: out.rowStride },
+    K: L,
+    a: { tensor: weights, offset: 0, batchStride: d.heads * L * L, headStride: L * L, rowStride: L },
+    b: { ...heads(v, d), transposed: false },
+    out: heads(out, d),
+    heads: d.heads,
   });
 }
 

@@ -1,4 +1,4 @@
-import { type Tensor, type Activation, attention, gatherRows, layerNorm, matmul, permute } from '@clearclip/tensor';
+import { type Tensor, type Activation, attention, gatherRows, layerNorm, matmul } from '@clearclip/tensor';
 import { type HeadDims, applyAttention, attentionWeights, isCausalMask } from './attention.js';
 import { fusedAttentionEnabled, fusedLayerNormEnabled } from './fusion.js';
 
@@ -74,7 +74,7 @@ export class ResidualAttentionBlock implements TransformerBlock {
         const view = (offset: number) => ({ tensor: qkv, offset, itemStride: L * 3 * W, headStride: W / this.heads, rowStride: 3 * W });
         return attention({ items: B, heads: this.heads, L, headDim: W / this.heads, q: view(0), k: view(W), v: view(2 * W), causal: !!mask });
       }
-      return B === 1 ? this.attendOne(qkv, L, W, mask) : this.attendBatch(qkv, B, L, W, mask);
+      return this.attendUnfused(qkv, B, L, W, mask);
     });
   }
 
@@ -87,34 +87,18 @@ export class ResidualAttentionBlock implements TransformerBlock {
     return x.device.scope(() => this.outputRows(this.attend(x, mask), x, rows));
   }
 
-  /** One sequence: q, k, v read in place from the fused [1, L, 3W] projection. */
-  private attendOne(qkv: Tensor, L: number, W: number, mask?: Tensor): Tensor {
-    const d: HeadDims = { heads: this.heads, tokens: L, headDim: W / this.heads };
-    const ctx = qkv.device.empty([1, L, W], qkv.dtype, 'attn_ctx');
-    const wts = attentionWeights({ tensor: qkv, offset: 0, rowStride: 3 * W }, { tensor: qkv, offset: W, rowStride: 3 * W }, d, mask);
-    applyAttention(wts, { tensor: qkv, offset: 2 * W, rowStride: 3 * W }, d, { tensor: ctx, offset: 0, rowStride: W });
-    wts.dispose();
-    return ctx;
-  }
-
   /**
-   * A batch (text prompts, image windows): one permute to [3, B, H, L, hd] makes every (item, head) pair an equal
-   * stride apart, so attention is three launches for the whole batch instead of three per item.
+   * Attention as three launches for the whole batch (scores, softmax, weighted values): q, k and v are read in place
+   * from the fused [B, L, 3W] projection and the context written in place into [B, L, W] (matmulStrided's items x
+   * heads batch), so there is no head permute before or after.
    */
-  private attendBatch(qkv: Tensor, B: number, L: number, W: number, mask?: Tensor): Tensor {
-    const H = this.heads;
-    const hd = W / H;
-    const heads = permute(qkv.reshape([B, L, 3, H, hd]), [2, 0, 3, 1, 4]);
-    const n = B * H * L * hd;
-    const d: HeadDims = { heads: B * H, tokens: L, headDim: hd };
-    const view = (offset: number) => ({ tensor: heads, offset, rowStride: hd, headStride: L * hd });
-    const wts = attentionWeights(view(0), view(n), d, mask);
-    const out = qkv.device.empty([B, H, L, hd], qkv.dtype, 'attn_heads');
-    applyAttention(wts, view(2 * n), d, { tensor: out, offset: 0, rowStride: hd, headStride: L * hd });
+  private attendUnfused(qkv: Tensor, B: number, L: number, W: number, mask?: Tensor): Tensor {
+    const d: HeadDims = { items: B, heads: this.heads, tokens: L, headDim: W / this.heads };
+    const ctx = qkv.device.empty([B, L, W], qkv.dtype, 'attn_ctx');
+    const view = (offset: number) => ({ tensor: qkv, offset, rowStride: 3 * W });
+    const wts = attentionWeights(view(0), view(W), d, mask);
+    applyAttention(wts, view(2 * W), d, { tensor: ctx, offset: 0, rowStride: W });
     wts.dispose();
-    heads.dispose();
-    const ctx = permute(out, [0, 2, 1, 3]).reshape([B, L, W]);
-    out.dispose();
     return ctx;
   }
 

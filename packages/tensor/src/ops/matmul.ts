@@ -34,12 +34,21 @@ export interface RowLayerNorm {
 export interface MatmulView {
   tensor: Tensor;
   offset: number;
+  /** Distance between batch items (between items when StridedMatmul.heads splits the batch). */
   batchStride: number;
   rowStride: number;
+  /** With StridedMatmul.heads > 1: distance between the heads of one item (default 0). */
+  headStride?: number;
 }
 
 export interface StridedMatmul {
   batch: number;
+  /**
+   * Split the batch into items x heads (batch a multiple of heads; default 1): entry b is head b % heads of item
+   * floor(b / heads), at offset + item * batchStride + head * headStride in each view. Attention over several items
+   * reads q, k, v and writes its context in place inside [items, L, 3W] and [items, L, W], no head permutes.
+   */
+  heads?: number;
   M: number;
   N: number;
   K: number;
@@ -63,16 +72,19 @@ export interface StridedMatmul {
 const ACT = { none: 0, gelu: 1, quickgelu: 2 } as const;
 
 
-function checkView(what: string, v: MatmulView, batch: number, rows: number, cols: number): void {
-  for (const k of ['offset', 'batchStride', 'rowStride'] as const) {
-    if (!Number.isInteger(v[k]) || v[k] < 0) throw new Error(`matmulStrided: ${what}.${k} must be a non-negative integer, got ${v[k]}`);
+function checkView(what: string, v: MatmulView, batch: number, heads: number, rows: number, cols: number): void {
+  for (const k of ['offset', 'batchStride', 'rowStride', 'headStride'] as const) {
+    const x = v[k] ?? 0;
+    if (!Number.isInteger(x) || x < 0) throw new Error(`matmulStrided: ${what}.${k} must be a non-negative integer, got ${x}`);
   }
   if (batch === 0 || rows === 0 || cols === 0) return;
-  const last = v.offset + (batch - 1) * v.batchStride + (rows - 1) * v.rowStride + (cols - 1);
+  const hs = v.headStride ?? 0;
+  const last = v.offset + (batch / heads - 1) * v.batchStride + (heads - 1) * hs + (rows - 1) * v.rowStride + (cols - 1);
   if (last >= v.tensor.size) {
+    const split = heads > 1 ? ` (${batch / heads} items x ${heads} heads, headStride ${hs})` : '';
     throw new Error(
       `matmulStrided: ${what} view (offset ${v.offset}, batchStride ${v.batchStride}, rowStride ${v.rowStride}) over ` +
-        `${batch}x${rows}x${cols} reaches element ${last}, beyond ${v.tensor} (${v.tensor.size} elements)`,
+        `${batch}x${rows}x${cols}${split} reaches element ${last}, beyond ${v.tensor} (${v.tensor.size} elements)`,
     );
   }
 }
@@ -83,18 +95,23 @@ export function matmulStrided(spec: StridedMatmul): Tensor {
   for (const [k, v] of Object.entries({ batch, M, N, K })) {
     if (!Number.isInteger(v) || v < 0) throw new Error(`matmulStrided: ${k} must be a non-negative integer, got ${v}`);
   }
+  const heads = spec.heads ?? 1;
+  if (!Number.isInteger(heads) || heads < 1 || batch % heads !== 0) {
+    throw new Error(`matmulStrided: heads must be a positive integer dividing batch ${batch}, got ${heads}`);
+  }
   const a = spec.a.tensor;
   const b = spec.b.tensor;
   const dev = a.device;
   if (!isFloat(a.dtype)) throw new Error(`matmulStrided: a must be f32 or f16, got ${a}`);
   if (b.dtype !== a.dtype) throw new Error(`matmulStrided: dtypes differ: a is ${a}, b is ${b}`);
-  checkView('a', spec.a, batch, M, K);
-  if (spec.b.transposed) checkView('b (transposed)', spec.b, batch, N, K);
-  else checkView('b', spec.b, batch, K, N);
-  const outView: MatmulView = spec.out ?? { tensor: dev.empty([batch, M, N], a.dtype, 'matmul'), offset: 0, batchStride: M * N, rowStride: N };
+  checkView('a', spec.a, batch, heads, M, K);
+  if (spec.b.transposed) checkView('b (transposed)', spec.b, batch, heads, N, K);
+  else checkView('b', spec.b, batch, heads, K, N);
+  // The default output is dense [batch, M, N] whatever the items x heads split.
+  const outView: MatmulView = spec.out ?? { tensor: dev.empty([batch, M, N], a.dtype, 'matmul'), offset: 0, batchStride: heads * M * N, headStride: M * N, rowStride: N };
   if (spec.out) {
     if (outView.tensor.dtype !== a.dtype) throw new Error(`matmulStrided: out ${outView.tensor} must have a's dtype ${a.dtype}`);
-    checkView('out', outView, batch, M, N);
+    checkView('out', outView, batch, heads, M, N);
   }
   if (spec.bias) {
     const bias = spec.bias;
@@ -123,8 +140,9 @@ export function matmulStrided(spec: StridedMatmul): Tensor {
   const tb = spec.b.transposed;
   const [bKS, bNS] = tb ? [1, spec.b.rowStride] : [spec.b.rowStride, 1];
   // vec4 loads are exact when rows are contiguous and every vec4 is 4-element aligned.
-  const vecB = !tb && N % 4 === 0 && [spec.b.offset, spec.b.batchStride, spec.b.rowStride].every((x) => x % 4 === 0);
-  const vecA = K % 4 === 0 && [spec.a.offset, spec.a.batchStride, spec.a.rowStride].every((x) => x % 4 === 0);
+  const aligned = (v: MatmulView) => [v.offset, v.batchStride, v.rowStride, v.headStride ?? 0].every((x) => x % 4 === 0);
+  const vecB = !tb && N % 4 === 0 && aligned(spec.b);
+  const vecA = K % 4 === 0 && aligned(spec.a);
   const prob: MatmulProblem = { dtype: a.dtype as MatmulProblem['dtype'], batch, M, N, K, transposed: tb, vecA, vecB, lnA: !!ln };
   const variant = selectMatmulVariant(dev, prob, spec.variant);
   const plan = variant.plan(prob);
@@ -146,7 +164,8 @@ export function matmulStrided(spec: StridedMatmul): Tensor {
       { u: tilesMN }, { u: total }, { f: alpha }, { u: 0 },
       { u: spec.a.offset }, { u: spec.a.batchStride }, { u: spec.a.rowStride }, { f: ln?.eps ?? 0 },
       { u: spec.b.offset }, { u: spec.b.batchStride }, { u: bKS }, { u: bNS },
-      { u: outView.offset }, { u: outView.batchStride }, { u: outView.rowStride }, { u: 0 },
+      { u: outView.offset }, { u: outView.batchStride }, { u: outView.rowStride }, { u: heads },
+      { u: spec.a.headStride ?? 0 }, { u: spec.b.headStride ?? 0 }, { u: outView.headStride ?? 0 }, { u: 0 },
     ]),
     // Absent bias / residual / layer norm bind a as a placeholder the kernel never reads (HAS_BIAS, HAS_RES, LN_A false).
     inputs: [a, b, spec.bias ?? a, spec.residual ?? a, ln?.weight ?? a, ln?.bias ?? a],
