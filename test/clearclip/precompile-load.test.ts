@@ -8,6 +8,7 @@ import path from 'node:path';
 import { ClearCLIP, newRgbImage } from 'clearclip';
 import { requireShared } from '../helpers/fixtures.js';
 import { testDevice } from '../helpers/device.js';
+import { GpuDevice } from '@clearclip/tensor';
 
 t.test('a precompiled load segments exactly as a plain load, at the default window size', async (t) => {
   const dir = requireShared(t, 'fixtures', 'clip-tiny-b16');
@@ -33,4 +34,26 @@ t.test('a precompiled load segments exactly as a plain load, at the default wind
   t.equal(Buffer.from(pre.r.probs!.buffer).equals(Buffer.from(plain.r.probs!.buffer)), true, 'probabilities identical');
   t.equal(plain.made, 0, 'a plain load creates no pipeline');
   t.comment(`precompiled load created ${pre.made} pipelines (the device had compiled the plain run's already)`);
+});
+
+t.test('after a precompiled load, a first segmentation with uncached classes creates no pipeline on a fresh device', async (t) => {
+  const dir = requireShared(t, 'fixtures', 'clip-tiny-b16');
+  const vocab = requireShared(t, 'vocab', 'bpe_simple_vocab_16e6.txt.gz');
+  if (!dir || !vocab) return;
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'clearclip-precompile-'));
+  t.teardown(() => rm(tmp, { recursive: true, force: true }));
+  // Its own device, so that no earlier test compiled anything for it.
+  const device = await GpuDevice.create();
+  t.teardown(() => device.destroy());
+  const seg = await ClearCLIP.load({ weights: dir, vocab, device, cacheDir: path.join(tmp, 'cache') });
+  const img = newRgbImage(520, 450);
+  for (let i = 0; i < img.data.length; i++) img.data[i] = (i * 97 + (i >> 5)) & 0xff;
+  const before = device.stats().pipelines;
+  t.ok(before > 0, `the load created ${before} pipelines`);
+  // Queries by the prefix plan (a fresh cache), two windows, the merge, the resize to the photo and both
+  // post-processing kernels: all traced at load.
+  const r = await seg.segment(img, 'sky,tree,horse', { probs: true });
+  t.equal(r.width, 520);
+  t.equal(device.stats().pipelines - before, 0, 'no pipeline created by the first segmentation');
+  seg.dispose();
 });

@@ -159,3 +159,22 @@ async function prefixFeatures(
     }
   }
 }
+
+/**
+ * The launches of the prefix plan (encodePrefixes, then encodeSuffixes against the cached keys and values) on one
+ * template and one class, for GpuDevice.precompile's trace: the same kernels the query features of any class list
+ * run, compiled ahead of the first query.
+ */
+export function tracePrefixPath(clip: CLIP, tokenizer: ClipTokenizer): void {
+  const ctx = clip.config.text.contextLength;
+  // A short suffix and a long one: the matmul kernel's tile depends on the number of suffix rows.
+  for (const t of [(name: string) => `a photo of a ${name}.`, (name: string) => `a photo of a ${name} in a video game, drawn small.`]) {
+    const P = templatePrefix(tokenizer.tokenize([t('a')], ctx), tokenizer.tokenize([t('b')], ctx), ctx, tokenizer.eotId).length;
+    const row = tokenizer.tokenize([t('sky')], ctx);
+    const end = eotPosition(row, 0, ctx, tokenizer.eotId) + 1;
+    if (P === 0 || P >= end) continue;
+    const cache = encodePrefixes(clip.text, row.subarray(0, P), 1);
+    l2Normalize(encodeSuffixes(clip.text, cache, row.subarray(P, end), 1));
+    cache.dispose();
+  }
+}

@@ -200,3 +200,29 @@ export async function slideInference(
     return { height: oH, width: oW, pred, probs, logits: logitsOut, geometry: geo, timings };
   });
 }
+
+/**
+ * The launches of slideInference after the vision tower, on dummy data of the same kinds, for
+ * GpuDevice.precompile's trace: L2-normalised dense features of one window against two queries, the window merge, the
+ * resize to an output size and both post-processing kernels. Pipelines only depend on dtypes and alignment, not on
+ * the number of windows or queries, so one small pass covers a real segmentation's.
+ */
+export function tracePostprocess(clip: CLIP, dense: Tensor, crop: number, stride: number, logitScale: number, probThd: number): void {
+  const dev = clip.device;
+  const p = clip.config.vision.patchSize;
+  const E = clip.config.embedDim;
+  // An image one stride wider than a window: two windows, merged, then resized (output size != input size).
+  const plan = windowPlan(crop, crop + stride, [crop + 1, crop + stride + 1], crop, stride, p);
+  const [, g] = dense.shape;
+  const side = plan.inputH / p;
+  if (side * side !== g) throw new Error(`tracePostprocess: dense features have ${g} tokens, a ${crop}-pixel window ${side * side}`);
+  const f = l2Normalize(dense);
+  const q = dev.zeros([2, E], clip.dtype, 'traced queries');
+  const cos = matmul(f, q, { transposeB: true });
+  const cos32 = cos.dtype === 'f32' ? cos : cast(cos, 'f32');
+  const grid = permute(cos32.reshape([1, side, side, 2]), [0, 3, 1, 2]);
+  const merged = windowMerge(grid, plan.geometry, 0, null);
+  const logits = resizeBilinear(merged, crop + 1, crop + stride + 1);
+  const state = segAccumulate(logits, [0, 1], null, true, true, logitScale, probThd);
+  segProbs(logits, classRanges([0, 1]), state, logitScale);
+}

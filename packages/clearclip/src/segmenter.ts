@@ -2,7 +2,8 @@ import type { Tensor } from '@clearclip/tensor';
 import type { CLIP, ClipTokenizer } from '@clearclip/vit/core';
 import { type ClassSpec, parseClassFile, parseClassList } from './classes.js';
 import { DecomposedBlock, PRESETS, type LastBlockForm, type PresetName } from './last-block.js';
-import { slideInference } from './segment.js';
+import { slideInference, tracePostprocess } from './segment.js';
+import { tracePrefixPath } from './query-encode.js';
 import type { RgbImage } from './image/types.js';
 import { mmsegRescaleSize, resizeLinearU8 } from './image/resize.js';
 import { normalizeToNchw, segmentationNormalisation } from './image/normalize.js';
@@ -133,9 +134,10 @@ export class ClearCLIPCore {
 
   /**
    * Create, in parallel and ahead of use, the pipelines a segmentation with these window settings needs: one window
-   * through the dense forward with the last block's form, and a prompt through the text tower, traced (not run: see
-   * GpuDevice.precompile). Kernels of other shapes (another window batch, the query plan's prefix path, the
-   * post-processing) still compile at first use. Returns what the device reports.
+   * through the dense forward with the last block's form and the post-processing after it, and a prompt through the
+   * text tower whole and by the query plan's prefix path, traced (not run: see GpuDevice.precompile). Kernels that
+   * only other settings reach (f16 casts, whole-image mode, a window batch of other alignment) still compile at
+   * first use. Returns what the device reports.
    */
   async precompile(opts: { crop?: number; form?: PresetName | LastBlockForm } = {}): Promise<{ pipelines: number; created: number; ms: number }> {
     const crop = opts.crop ?? DEFAULT_SEGMENT.crop;
@@ -146,8 +148,10 @@ export class ClearCLIPCore {
       const lastBlock = this.block(opts.form ?? DEFAULT_SEGMENT.form);
       return this.device.precompile(() => {
         const img = this.device.zeros([1, 3, crop, crop], 'f32', 'precompile image');
-        this.clip.visual.encodeDense(img, { lastBlock });
+        const dense = this.clip.visual.encodeDense(img, { lastBlock });
+        tracePostprocess(this.clip, dense, crop, DEFAULT_SEGMENT.stride, DEFAULT_SEGMENT.logitScale, DEFAULT_SEGMENT.probThd);
         this.clip.encodeText(ids, 1);
+        tracePrefixPath(this.clip, this.tokenizer);
       });
     });
   }
