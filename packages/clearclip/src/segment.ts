@@ -211,7 +211,8 @@ export function tracePostprocess(clip: CLIP, dense: Tensor, crop: number, stride
   const dev = clip.device;
   const p = clip.config.vision.patchSize;
   const E = clip.config.embedDim;
-  // An image one stride wider than a window: two windows, merged, then resized (output size != input size).
+  // An image one stride wider than a window (two windows; the first one's logits merged), resized to an output
+  // size that differs from the input's, as a photo's is.
   const plan = windowPlan(crop, crop + stride, [crop + 1, crop + stride + 1], crop, stride, p);
   const [, g] = dense.shape;
   const side = plan.inputH / p;
