@@ -31,7 +31,7 @@ export { SUBGROUP_CONFIGS, subgroupVariant, type SubgroupConfig } from './ops/ma
 export { tuneMatmul, loadTunedChoices, matmulKernelHash, rowKernelHash, familyKernelHash, timeLaunches, confirmGain, CONFIRM_ROUNDS, kernelHash, MIN_GAIN, type MatmulTuneShape, type TuneOptions, type TuneResult } from './tune/tuner.js';
 export { selectMatmulVariant } from './tune/select.js';
 export { heuristicMatmulVariant } from './tune/heuristics.js';
-export { adapterFingerprint, adapterClass, type AdapterClass } from './tune/adapter.js';
+export { adapterFingerprint, adapterClass, hostAdapterClass, type AdapterClass } from './tune/adapter.js';
 export { matmulShapeKey } from './tune/shape-key.js';
 export { clearTunedChoices, tuningEnabled } from './tune/choices.js';
 export { memoryTuneStore, type TuneStore, type TuneFile, type TunedEntry, type TunedCandidate } from './tune/store.js';

@@ -2,8 +2,7 @@ import type { Tensor } from '../tensor.js';
 import { isFloat } from '../dtype.js';
 import { params, ceilDiv } from './grid.js';
 import { defineKernel } from '../kernel-descriptor.js';
-import { adapterClass } from '../tune/adapter.js';
-import type { GpuDevice } from '../device.js';
+import { hostAdapterClass } from '../tune/adapter.js';
 
 /** Element (item, head, row, d) of an attention operand sits at offset + item*itemStride + head*headStride + row*rowStride + d. */
 export interface AttentionView {
@@ -101,7 +100,7 @@ export function attention(f: FusedAttention): Tensor {
   const gy = items * heads;
   if (gy > dev.limits.maxComputeWorkgroupsPerDimension) throw new Error(`attention: ${gy} (item, head) pairs exceed the grid limit`);
   const canLane = vec4Views(f);
-  const variant = f.variant ?? (canLane && 'adapterDescription' in dev && adapterClass(dev as GpuDevice) === 'software' ? 'lane' : 'tiled');
+  const variant = f.variant ?? (canLane && hostAdapterClass(dev) === 'software' ? 'lane' : 'tiled');
   if (variant === 'lane' && !canLane) {
     throw new Error(`attention: the lane kernel reads k and v as vec4: headDim and every k/v offset and stride must be multiples of 4`);
   }

@@ -1,5 +1,6 @@
 /** What the tuner and the heuristics need to know about an adapter: a stable name and its class. */
 import type { GpuDevice } from '../device.js';
+import type { DeviceHost } from '../host.js';
 
 export type AdapterClass = 'software' | 'hardware';
 
@@ -27,4 +28,9 @@ export function adapterClass(dev: GpuDevice): AdapterClass {
   const a = dev.adapterDescription;
   if (a.architecture === 'software' || SOFTWARE.test(`${a.vendor} ${a.architecture} ${a.device} ${a.description}`)) return 'software';
   return 'hardware';
+}
+
+/** The class of a host's adapter, or null for a host that is not a GpuDevice (it has no adapter to classify). */
+export function hostAdapterClass(dev: DeviceHost | GpuDevice | undefined): AdapterClass | null {
+  return dev && 'adapterDescription' in dev ? adapterClass(dev as GpuDevice) : null;
 }
