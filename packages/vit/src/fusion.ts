@@ -4,14 +4,14 @@
  *   softmax -> matmul, the reference;
  * - layer norm: ln_1 and ln_2 folded into the projection after them (the matmul's LN_A prologue) instead of a
  *   launch of their own and an [L, W] round trip through memory.
- * Both cut launches per forward (ViT-B/16: 116 -> 66 with both), which is what a hardware GPU waits on; on a CPU
+ * Both cut launches per forward (ViT-B/16 vision: 117 -> 69 with both), which is what a hardware GPU waits on; on a CPU
  * adapter both cost time (each workgroup recomputes its rows' statistics; the fused attention re-reads keys per
  * query block), measured with `npm run bench -- --model`. So unless told otherwise they follow the adapter: on for
  * hardware GPUs, off for software adapters. CLEARCLIP_ATTENTION=fused|unfused and CLEARCLIP_LAYERNORM=fused|separate
  * (Node), or useFusedAttention / useFusedLayerNorm (true, false, or null for the adapter's default), override.
  * Every path matches the fixtures (test/vit, test/clearclip parity).
  */
-import { adapterClass, type DeviceHost, type GpuDevice } from '@clearclip/tensor';
+import { type DeviceHost, hostAdapterClass } from '@clearclip/tensor';
 
 function fromEnv(name: string, on: string, off: string): boolean | null {
   const v = typeof process !== 'undefined' ? process.env?.[name] : undefined;
@@ -26,8 +26,7 @@ let layerNormFold: boolean | null | undefined;
 
 /** Hardware GPUs default to the fused paths; software adapters, and hosts that are not a GpuDevice, to separate launches. */
 function hardware(dev?: DeviceHost): boolean {
-  if (!dev || !('adapterDescription' in dev)) return false;
-  return adapterClass(dev as GpuDevice) === 'hardware';
+  return hostAdapterClass(dev) === 'hardware';
 }
 
 /** Force the fused attention path on or off for every block; null returns to the adapter's default. */
