@@ -111,6 +111,14 @@ export class GpuDevice implements DeviceHost {
   }
 
   /**
+   * True inside precompile()'s trace, where launches are noted but never run: code that memoises a computed tensor
+   * (an interpolated position embedding, sliced weights) must not keep one made while this is set.
+   */
+  get tracing(): boolean {
+    return this.recorder.tracing;
+  }
+
+  /**
    * Create every pipeline `fn`'s launches need before they run: `fn` is traced (its launches noted, not run; the
    * tensors it makes are disposed), then the missing pipelines are created with createComputePipelineAsync all at
    * once, so that the first real forward does not stall on compiles one after another. Drivers that compile at
@@ -119,14 +127,6 @@ export class GpuDevice implements DeviceHost {
    * way), so there this only moves the cheap part. `fn`'s tensors hold garbage: it must not memoise any of them
    * (see `tracing`).
    */
-  /**
-   * True inside precompile()'s trace, where launches are noted but never run: code that memoises a computed tensor
-   * (an interpolated position embedding, sliced weights) must not keep one made while this is set.
-   */
-  get tracing(): boolean {
-    return this.recorder.tracing;
-  }
-
   async precompile(fn: () => unknown): Promise<{ pipelines: number; created: number; ms: number }> {
     const t0 = performance.now();
     const wanted = this.recorder.trace(() => {

@@ -72,10 +72,6 @@ export class PipelineCache {
     };
   }
 
-  has(key: string): boolean {
-    return this.pipelines.has(key);
-  }
-
   /**
    * Create the given pipelines with createComputePipelineAsync, all at once, so that a driver that compiles at
    * creation (hardware Vulkan, D3D, Metal) can compile them in parallel off the calling thread. One that fails is
